@@ -1,0 +1,267 @@
+#include "engine/evaluator.h"
+
+#include <re2/re2.h>
+
+#include <algorithm>
+
+#include "engine/internal/combine.h"
+
+namespace statemark {
+
+using internal::Clause;
+using internal::CondNode;
+using internal::LeafEntry;
+using internal::TreeNode;
+
+// Runs condition programs against one subject's facts. Recursion depth is bounded
+// by the loader's nesting limit.
+class ConditionRunner {
+ public:
+  ConditionRunner(const CompiledPolicy& p, const RequestFacts& request, const AccountFacts& account,
+                  Instant time)
+      : p_(p), request_(request), account_(account), time_(time.micros) {}
+
+  bool Run(int32_t node) const {
+    if (node < 0) return true;
+    const CondNode& n = p_.cond_nodes_[static_cast<size_t>(node)];
+    switch (n.kind) {
+      case CondNode::Kind::kTrue: return true;
+      case CondNode::Kind::kAll:
+        for (uint32_t i = 0; i < n.count; ++i) {
+          if (!Run(static_cast<int32_t>(p_.cond_children_[n.first + i]))) return false;
+        }
+        return true;
+      case CondNode::Kind::kAny:
+        for (uint32_t i = 0; i < n.count; ++i) {
+          if (Run(static_cast<int32_t>(p_.cond_children_[n.first + i]))) return true;
+        }
+        return false;
+      case CondNode::Kind::kNot: return !Run(static_cast<int32_t>(p_.cond_children_[n.first]));
+      case CondNode::Kind::kTest: return Test(n);
+    }
+    return false;
+  }
+
+ private:
+  uint32_t Value(const internal::Slot& s) const {
+    return s.scope == AttrScope::kAccount ? account_.value[static_cast<size_t>(s.index)]
+                                          : request_.value[static_cast<size_t>(s.index)];
+  }
+  std::string_view Text(const internal::Slot& s) const {
+    return s.scope == AttrScope::kAccount ? account_.text[static_cast<size_t>(s.index)]
+                                          : request_.text[static_cast<size_t>(s.index)];
+  }
+
+  bool InStrings(const CondNode& n, uint32_t v) const {
+    auto begin = p_.string_lists_.begin() + n.first;
+    return std::binary_search(begin, begin + n.count, v);
+  }
+
+  bool Test(const CondNode& n) const {
+    const uint32_t v = Value(n.slot);
+    switch (n.op) {
+      case Op::kIn:
+      case Op::kNotIn: {
+        if (v == kAbsent) return false;
+        const bool in = n.count > 0 ? InStrings(n, v) : p_.value_sets_[n.first].Contains(static_cast<int>(v));
+        return in == (n.op == Op::kIn);
+      }
+      case Op::kIntersects:
+        return request_.sets[static_cast<size_t>(n.slot.set_index)].Intersects(p_.value_sets_[n.first]);
+      case Op::kContainsAll:
+        return request_.sets[static_cast<size_t>(n.slot.set_index)].ContainsAll(p_.value_sets_[n.first]);
+      case Op::kSameAs:
+      case Op::kNotSameAs: {
+        const uint32_t w = Value(n.other);
+        const bool same = v != kAbsent && v == w;
+        return same == (n.op == Op::kSameAs);
+      }
+      case Op::kIs: return (v == kAbsent ? 0u : v) == (n.flag ? 1u : 0u);
+      case Op::kMatches:
+        return v != kAbsent && RE2::FullMatch(Text(n.slot), *p_.regexes_[n.first]);
+      case Op::kBefore:
+        return v != kAbsent && request_.micros[static_cast<size_t>(n.slot.index)] < n.micros;
+      case Op::kAtOrAfter:
+        return v != kAbsent && request_.micros[static_cast<size_t>(n.slot.index)] >= n.micros;
+      case Op::kListedIn:
+        for (const Listing& l : account_.listings) {
+          if (l.list == n.list && l.from.micros <= time_ && time_ < l.until.micros) return true;
+        }
+        return false;
+      case Op::kPresent:
+        if (n.slot.set_index >= 0) {
+          return !request_.sets[static_cast<size_t>(n.slot.set_index)].Empty() == n.flag;
+        }
+        return (v != kAbsent) == n.flag;
+    }
+    return false;
+  }
+
+  const CompiledPolicy& p_;
+  const RequestFacts& request_;
+  const AccountFacts& account_;
+  int64_t time_;
+};
+
+// Walks the trees for each subject of one request.
+class Evaluator {
+ public:
+  Evaluator(const CompiledPolicy& p, const Request& r, Decision* d) : p_(p), r_(r), d_(*d) {}
+
+  void Run() {
+    d_.time = r_.time;
+    d_.is_ad = r_.is_ad;
+    d_.applied_count = d_.lift_count = d_.shadow_count = 0;
+    d_.overflow = false;
+    AccountFacts subject;
+    FillAuthorFacts(p_, r_, &subject);
+    Decide(Subject::kAccount, subject);
+    for (int index : r_.linked_accounts) {
+      FillAccountFacts(p_, index, r_.time, &subject);
+      Decide(Subject::kLinkedAccount, subject);
+    }
+    if (r_.reshared_account >= 0) {
+      FillAccountFacts(p_, r_.reshared_account, r_.time, &subject);
+      Decide(Subject::kResharedAccount, subject);
+    }
+    internal::Combine(p_, r_, &d_);
+  }
+
+ private:
+  const TreeNode& Leaf(Subject s, const AccountFacts& account) const {
+    const TreeNode* node = &p_.nodes_[p_.roots_[static_cast<int>(s)]];
+    while (node->attr >= 0) {
+      const internal::Slot& slot = node->slot;
+      uint32_t v = slot.scope == AttrScope::kAccount ? account.value[static_cast<size_t>(slot.index)]
+                                                     : r_.facts.value[static_cast<size_t>(slot.index)];
+      if (v == kAbsent || v >= static_cast<uint32_t>(slot.domain_size)) {
+        v = static_cast<uint32_t>(slot.domain_size);
+      }
+      const uint16_t cls = p_.class_maps_[node->class_map + v];
+      node = &p_.nodes_[p_.child_nodes_[node->children + cls]];
+    }
+    return *node;
+  }
+
+  void Decide(Subject s, const AccountFacts& account) {
+    const TreeNode& leaf = Leaf(s, account);
+    const ConditionRunner runner(p_, r_.facts, account, r_.time);
+    const int64_t t = r_.time.micros;
+    // Exemptions come first in a leaf; what they lift is collected here.
+    std::array<uint32_t, 64> lifted_rules;
+    std::array<uint32_t, 64> lifted_by;
+    size_t lifted = 0;
+    for (uint32_t i = 0; i < leaf.leaf_count; ++i) {
+      const LeafEntry& e = p_.leaf_entries_[leaf.leaf_begin + i];
+      const Clause& c = p_.clauses_[e.clause];
+      if (t < c.from || t >= c.until || !runner.Run(e.condition)) continue;
+      if (c.exemption) {
+        for (uint32_t k = 0; k < c.lift_count && lifted < lifted_rules.size(); ++k) {
+          lifted_rules[lifted] = p_.lifts_[c.lift_begin + k];
+          lifted_by[lifted++] = c.rule;
+        }
+        continue;
+      }
+      if (!internal::ClauseActsOn(p_, MakeApplied(e.clause, s, account), r_.is_ad)) continue;
+      const auto lift = std::find(lifted_rules.begin(), lifted_rules.begin() + static_cast<long>(lifted), c.rule);
+      if (lift != lifted_rules.begin() + static_cast<long>(lifted)) {
+        Record(Lift{lifted_by[static_cast<size_t>(lift - lifted_rules.begin())], e.clause, s, account.registry_index});
+        continue;
+      }
+      Apply(MakeApplied(e.clause, s, account), c.shadow);
+    }
+  }
+
+  AppliedClause MakeApplied(uint32_t clause, Subject s, const AccountFacts& account) const {
+    AppliedClause a;
+    a.clause = clause;
+    a.subject = s;
+    a.account = account.registry_index;
+    if (p_.state_slot_ >= 0) {
+      const uint32_t state = account.value[static_cast<size_t>(p_.state_slot_)];
+      a.state = state == kAbsent ? kNoCountry : static_cast<uint16_t>(state);
+    }
+    const internal::CompiledEffects& eff = p_.effects_[p_.clauses_[clause].effects];
+    for (uint32_t k = 0; k < eff.ads_attr_count && k < a.ad_countries.size(); ++k) {
+      const internal::Slot& slot = p_.ads_attrs_[eff.ads_attr_begin + k];
+      const uint32_t v = account.value[static_cast<size_t>(slot.index)];
+      a.ad_countries[k] = v == kAbsent ? kNoCountry : static_cast<uint16_t>(v);
+    }
+    return a;
+  }
+
+  void Apply(const AppliedClause& a, bool shadow) {
+    int& count = shadow ? d_.shadow_count : d_.applied_count;
+    auto& list = shadow ? d_.shadow : d_.applied;
+    if (count >= kMaxAppliedClauses) {
+      d_.overflow = true;
+      return;
+    }
+    list[static_cast<size_t>(count++)] = a;
+  }
+
+  void Record(const Lift& lift) {
+    if (d_.lift_count >= kMaxAppliedClauses) {
+      d_.overflow = true;
+      return;
+    }
+    d_.lifts[static_cast<size_t>(d_.lift_count++)] = lift;
+  }
+
+  const CompiledPolicy& p_;
+  const Request& r_;
+  Decision& d_;
+};
+
+void FillAccountFacts(const CompiledPolicy& policy, int index, Instant time, AccountFacts* facts) {
+  const Registry& registry = policy.registry();
+  *facts = policy.default_account_;
+  for (size_t c = 0; c < policy.account_columns_.size(); ++c) {
+    const CompiledPolicy::AccountColumn& col = policy.account_columns_[c];
+    uint32_t v = registry.Value(index, static_cast<int>(c));
+    if (col.dated && v != kAbsent && time < registry.EffectiveAt(index, static_cast<int>(c))) {
+      v = kAbsent;  // not yet in force
+    }
+    if (v == kAbsent) v = col.default_value;
+    facts->value[static_cast<size_t>(col.slot)] = v;
+    if (col.is_string && v != kAbsent) facts->text[static_cast<size_t>(col.slot)] = registry.strings().Get(v);
+  }
+  facts->listings = registry.Listings(index);
+  facts->id = registry.Id(index);
+  facts->registry_index = index;
+  facts->value[static_cast<size_t>(policy.known_slot_)] = 1;
+  if (policy.uses_account_id_) {
+    facts->value[static_cast<size_t>(policy.id_slot_)] = registry.strings().Find(facts->id);
+    facts->text[static_cast<size_t>(policy.id_slot_)] = facts->id;
+  }
+}
+
+void FillAuthorFacts(const CompiledPolicy& policy, const Request& request, AccountFacts* facts) {
+  const int index = policy.registry().Find(request.account_id);
+  if (index >= 0) return FillAccountFacts(policy, index, request.time, facts);
+  *facts = request.has_inline_account ? request.inline_account : policy.default_account_;
+  if (request.has_inline_account) {
+    // Dated inline attributes read as their default before their date.
+    for (size_t i = 0; i < policy.vocabulary().attributes.size(); ++i) {
+      const Attribute& a = policy.vocabulary().attributes[i];
+      if (!a.dated) continue;
+      const size_t slot = static_cast<size_t>(policy.slot(static_cast<int>(i)).index);
+      if (slot < request.inline_effective_at.size() && request.time.micros < request.inline_effective_at[slot]) {
+        facts->value[slot] = a.default_value >= 0 ? static_cast<uint32_t>(a.default_value) : kAbsent;
+      }
+    }
+  }
+  facts->registry_index = -1;
+  facts->value[static_cast<size_t>(policy.known_slot_)] = 0;
+  if (policy.uses_account_id_) {
+    facts->id = request.inline_account.id;
+    facts->value[static_cast<size_t>(policy.id_slot_)] = policy.registry().strings().Find(request.account_id);
+    facts->text[static_cast<size_t>(policy.id_slot_)] = request.inline_account.id;
+  }
+}
+
+void Evaluate(const CompiledPolicy& policy, const Request& request, Decision* decision) {
+  Evaluator(policy, request, decision).Run();
+}
+
+}  // namespace statemark

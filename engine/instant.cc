@@ -1,0 +1,150 @@
+#include "engine/instant.h"
+
+#include <date/date.h>
+#include <date/tz.h>
+
+#include <charconv>
+#include <chrono>
+#include <exception>
+
+namespace statemark {
+namespace {
+
+using std::chrono::microseconds;
+
+// Parses exactly `n` digits at `s[pos]`; returns -1 if they are not all digits.
+int Digits(std::string_view s, size_t pos, size_t n) {
+  if (pos + n > s.size()) return -1;
+  int v = 0;
+  for (size_t i = pos; i < pos + n; ++i) {
+    if (s[i] < '0' || s[i] > '9') return -1;
+    v = v * 10 + (s[i] - '0');
+  }
+  return v;
+}
+
+struct LocalParts {
+  date::local_time<microseconds> time;
+  size_t consumed = 0;  // characters of the input used
+};
+
+// Parses "YYYY-MM-DD" optionally followed by "THH:MM[:SS[.fraction]]".
+std::variant<LocalParts, std::string> ParseLocal(std::string_view s, bool require_time) {
+  int y = Digits(s, 0, 4), mo = Digits(s, 5, 2), d = Digits(s, 8, 2);
+  if (y < 0 || mo < 0 || d < 0 || s.size() < 10 || s[4] != '-' || s[7] != '-') {
+    return std::string("expected a date as YYYY-MM-DD");
+  }
+  date::year_month_day ymd{date::year{y}, date::month{static_cast<unsigned>(mo)},
+                           date::day{static_cast<unsigned>(d)}};
+  if (!ymd.ok()) return std::string("no such date");
+  size_t pos = 10;
+  int64_t us = 0;
+  if (pos < s.size() && (s[pos] == 'T' || s[pos] == 't')) {
+    int h = Digits(s, pos + 1, 2), mi = Digits(s, pos + 4, 2);
+    if (h < 0 || mi < 0 || s[pos + 3] != ':') return std::string("expected a time as HH:MM[:SS]");
+    pos += 6;
+    int sec = 0;
+    if (pos < s.size() && s[pos] == ':') {
+      sec = Digits(s, pos + 1, 2);
+      if (sec < 0) return std::string("expected seconds as two digits");
+      pos += 3;
+      if (pos < s.size() && s[pos] == '.') {
+        size_t start = ++pos;
+        int64_t frac = 0, scale = 1000000;
+        while (pos < s.size() && s[pos] >= '0' && s[pos] <= '9') {
+          if (scale > 1) {
+            scale /= 10;
+            frac += (s[pos] - '0') * scale;
+          }
+          ++pos;
+        }
+        if (pos == start) return std::string("expected digits after `.`");
+        us += frac;
+      }
+    }
+    if (h > 23 || mi > 59 || sec > 60) return std::string("time of day out of range");
+    us += (int64_t{h} * 3600 + mi * 60 + std::min(sec, 59)) * 1000000;
+  } else if (require_time) {
+    return std::string("expected a time after the date, as THH:MM:SS");
+  }
+  LocalParts parts;
+  parts.time = date::local_days{ymd} + microseconds{us};
+  parts.consumed = pos;
+  return parts;
+}
+
+Instant FromSys(date::sys_time<microseconds> t) { return Instant{t.time_since_epoch().count()}; }
+
+}  // namespace
+
+InstantOrError ParseRfc3339(std::string_view s) {
+  auto local = ParseLocal(s, /*require_time=*/true);
+  if (auto* err = std::get_if<std::string>(&local)) return *err;
+  const LocalParts& parts = std::get<LocalParts>(local);
+  std::string_view rest = s.substr(parts.consumed);
+  int64_t offset_minutes = 0;
+  if (rest == "Z" || rest == "z") {
+    offset_minutes = 0;
+  } else if (rest.size() == 6 && (rest[0] == '+' || rest[0] == '-') && rest[3] == ':') {
+    int h = Digits(rest, 1, 2), m = Digits(rest, 4, 2);
+    if (h < 0 || m < 0 || h > 23 || m > 59) return std::string("bad UTC offset");
+    offset_minutes = (rest[0] == '-' ? -1 : 1) * (h * 60 + m);
+  } else {
+    return std::string("expected `Z` or an offset such as `+02:00` after the time");
+  }
+  auto sys = date::sys_time<microseconds>{parts.time.time_since_epoch()} -
+             std::chrono::minutes{offset_minutes};
+  return FromSys(sys);
+}
+
+InstantOrError ParsePolicyInstant(std::string_view s) {
+  size_t space = s.find(' ');
+  if (space == std::string_view::npos) return ParseRfc3339(s);
+  std::string_view when = s.substr(0, space);
+  std::string zone_name(s.substr(space + 1));
+  auto local = ParseLocal(when, /*require_time=*/false);
+  if (auto* err = std::get_if<std::string>(&local)) return *err;
+  const LocalParts& parts = std::get<LocalParts>(local);
+  if (parts.consumed != when.size()) {
+    return std::string("a local time takes no offset; write `YYYY-MM-DDTHH:MM:SS Zone/Name`");
+  }
+  const date::time_zone* zone = nullptr;
+  try {
+    zone = date::locate_zone(zone_name);
+  } catch (const std::exception&) {
+    return "unknown time zone `" + zone_name + "`";
+  }
+  date::local_info info = zone->get_info(date::floor<std::chrono::seconds>(parts.time));
+  if (info.result == date::local_info::nonexistent) {
+    return "local time does not exist in `" + zone_name +
+           "` (skipped by a daylight-saving change)";
+  }
+  // Ambiguous local times take the first occurrence.
+  auto sys = date::sys_time<microseconds>{parts.time.time_since_epoch()} -
+             std::chrono::duration_cast<microseconds>(info.first.offset);
+  return FromSys(sys);
+}
+
+std::string FormatRfc3339(Instant t) {
+  date::sys_time<microseconds> tp{microseconds{t.micros}};
+  auto secs = date::floor<std::chrono::seconds>(tp);
+  int64_t frac = (tp - secs).count();
+  std::string out = date::format("%Y-%m-%dT%H:%M:%S", secs);
+  if (frac != 0) {
+    char buf[8];
+    if (frac % 1000 == 0) {
+      std::snprintf(buf, sizeof buf, ".%03lld", static_cast<long long>(frac / 1000));
+    } else {
+      std::snprintf(buf, sizeof buf, ".%06lld", static_cast<long long>(frac));
+    }
+    out += buf;
+  }
+  out += 'Z';
+  return out;
+}
+
+Instant Now() {
+  return FromSys(date::floor<microseconds>(std::chrono::system_clock::now()));
+}
+
+}  // namespace statemark

@@ -1,0 +1,189 @@
+#include "engine/internal/combine.h"
+
+#include <algorithm>
+
+namespace statemark::internal {
+namespace {
+
+const CompiledEffects& EffectsOf(const CompiledPolicy& p, const AppliedClause& a) {
+  return p.effects(p.clauses()[a.clause].effects);
+}
+
+uint32_t VisiblePlacements(const CompiledPolicy& p, uint32_t placements, bool is_ad) {
+  uint32_t out = 0;
+  const auto& all = p.vocabulary().placements;
+  for (size_t i = 0; i < all.size(); ++i) {
+    if (!(placements & (1u << i))) continue;
+    if (is_ad ? all[i].on_ad : all[i].on_organic) out |= 1u << i;
+  }
+  return out;
+}
+
+// The most restrictive level per surface, and whether the item is withheld everywhere.
+void CombineLevels(const CompiledPolicy& p, Decision* d) {
+  const int surfaces = p.surface_count();
+  std::fill(d->levels.begin(), d->levels.end(), uint8_t{0});
+  for (int i = 0; i < d->applied_count; ++i) {
+    const CompiledEffects& e = EffectsOf(p, d->applied[static_cast<size_t>(i)]);
+    for (int s = 0; s < surfaces; ++s) {
+      if (e.levels[s] > static_cast<int>(d->levels[static_cast<size_t>(s)])) {
+        d->levels[static_cast<size_t>(s)] = static_cast<uint8_t>(e.levels[s]);
+      }
+    }
+  }
+  d->withheld = surfaces > 0;
+  for (int s = 0; s < surfaces; ++s) {
+    d->withheld = d->withheld && d->levels[static_cast<size_t>(s)] >= p.vocabulary().withheld_level;
+  }
+}
+
+// Whether the clause set some surface to the level that surface ended at (above the
+// least restrictive level, which no rule needs to decide).
+bool DecidedALevel(const CompiledPolicy& p, const Decision& d, const CompiledEffects& e) {
+  for (int s = 0; s < p.surface_count(); ++s) {
+    const int level = d.levels[static_cast<size_t>(s)];
+    if (level > 0 && e.levels[s] == level) return true;
+  }
+  return false;
+}
+
+// The notice of the clause that decided a level, the highest layer first, then the
+// lowest rule id (rules are indexed in id order).
+void CombineNotice(const CompiledPolicy& p, Decision* d) {
+  d->notice = -1;
+  int best_layer = 99;
+  uint32_t best_rule = 0;
+  for (int i = 0; i < d->applied_count; ++i) {
+    const AppliedClause& a = d->applied[static_cast<size_t>(i)];
+    const CompiledEffects& e = EffectsOf(p, a);
+    if (e.notice < 0 || !DecidedALevel(p, *d, e)) continue;
+    const Clause& c = p.clauses()[a.clause];
+    const int layer = static_cast<int>(c.layer);
+    if (layer < best_layer || (layer == best_layer && c.rule < best_rule)) {
+      best_layer = layer;
+      best_rule = c.rule;
+      d->notice = e.notice;
+    }
+  }
+}
+
+void AddLabel(Decision* d, uint16_t label, uint16_t state, uint32_t placements) {
+  for (int i = 0; i < d->label_count; ++i) {
+    RenderedLabel& l = d->labels[static_cast<size_t>(i)];
+    if (l.label == label && l.state == state) {
+      l.placements |= placements;
+      return;
+    }
+  }
+  if (d->label_count >= kMaxRenderedLabels) {
+    d->overflow = true;
+    return;
+  }
+  d->labels[static_cast<size_t>(d->label_count++)] = RenderedLabel{label, state, placements};
+}
+
+// Labels collect; nothing renders on a withheld item.
+void CombineLabels(const CompiledPolicy& p, Decision* d) {
+  d->label_count = 0;
+  if (d->withheld) return;
+  for (int i = 0; i < d->applied_count; ++i) {
+    const AppliedClause& a = d->applied[static_cast<size_t>(i)];
+    const CompiledEffects& e = EffectsOf(p, a);
+    for (uint32_t k = 0; k < e.label_count; ++k) {
+      const CompiledLabel& l = p.label_effect(e.label_begin + k);
+      const uint32_t shown = VisiblePlacements(p, l.placements, d->is_ad);
+      if (shown == 0) continue;
+      const bool uses_state = p.vocabulary().labels[l.label].text.uses_state;
+      AddLabel(d, l.label, uses_state ? a.state : kNoCountry, shown);
+    }
+  }
+  std::sort(d->labels.begin(), d->labels.begin() + d->label_count,
+            [](const RenderedLabel& x, const RenderedLabel& y) {
+              return x.label != y.label ? x.label < y.label : x.state < y.state;
+            });
+}
+
+bool HasRenderedLabel(const CompiledPolicy& p, const Decision& d, const CompiledEffects& e) {
+  if (d.withheld) return false;
+  for (uint32_t k = 0; k < e.label_count; ++k) {
+    if (VisiblePlacements(p, p.label_effect(e.label_begin + k).placements, d.is_ad) != 0) return true;
+  }
+  return false;
+}
+
+ValueSet Targets(const CompiledPolicy& p, const Request& r) {
+  return r.facts.sets[static_cast<size_t>(p.slot(p.vocabulary().attr_targets).set_index)];
+}
+
+void AddRule(Decision* d, uint32_t rule) {
+  for (int i = 0; i < d->rule_count; ++i) {
+    if (d->rules[static_cast<size_t>(i)] == rule) return;
+  }
+  if (d->rule_count < kMaxAppliedClauses) d->rules[static_cast<size_t>(d->rule_count++)] = rule;
+}
+
+// The enforcing rules that decided some part of the decision.
+void CombineRules(const CompiledPolicy& p, const Request& r, Decision* d) {
+  d->rule_count = 0;
+  const ValueSet targets = d->is_ad ? Targets(p, r) : ValueSet();
+  for (int i = 0; i < d->applied_count; ++i) {
+    const AppliedClause& a = d->applied[static_cast<size_t>(i)];
+    const CompiledEffects& e = EffectsOf(p, a);
+    const bool decided =
+        DecidedALevel(p, *d, e) || HasRenderedLabel(p, *d, e) ||
+        (e.notice >= 0 && e.notice == d->notice && DecidedALevel(p, *d, e)) ||
+        (!d->withheld && e.friction != 0) ||
+        (d->monetization > 0 && e.monetization == d->monetization) ||
+        (d->is_ad && !(targets & ~AllowedBy(p, a)).Empty());
+    if (decided) AddRule(d, p.clauses()[a.clause].rule);
+  }
+  // An exemption shaped the decision when it lifted something that would have applied.
+  for (int i = 0; i < d->lift_count; ++i) AddRule(d, d->lifts[static_cast<size_t>(i)].exemption_rule);
+  std::sort(d->rules.begin(), d->rules.begin() + d->rule_count);
+}
+
+}  // namespace
+
+ValueSet AllowedBy(const CompiledPolicy& p, const AppliedClause& a) {
+  const CompiledEffects& e = EffectsOf(p, a);
+  const int countries = static_cast<int>(p.vocabulary().domains[kCountryDomain].values.size());
+  ValueSet named = p.value_set(e.ads_set);
+  for (uint16_t c : a.ad_countries) {
+    if (c != kNoCountry) named.Add(c);
+  }
+  switch (e.ads) {
+    case AdsEffect::Kind::kNone: return ValueSet::All(countries);
+    case AdsEffect::Kind::kDenyAll: return ValueSet();
+    case AdsEffect::Kind::kAllowOnly: return named;
+    case AdsEffect::Kind::kDeny: return ValueSet::All(countries) & ~named;
+  }
+  return ValueSet();
+}
+
+bool ClauseActsOn(const CompiledPolicy& p, const AppliedClause& a, bool is_ad) {
+  const CompiledEffects& e = EffectsOf(p, a);
+  return e.has_organic || (is_ad && e.ads != AdsEffect::Kind::kNone);
+}
+
+void Combine(const CompiledPolicy& p, const Request& r, Decision* d) {
+  CombineLevels(p, d);
+  CombineNotice(p, d);
+  CombineLabels(p, d);
+  d->friction = 0;
+  d->monetization = 0;
+  for (int i = 0; i < d->applied_count; ++i) {
+    const CompiledEffects& e = EffectsOf(p, d->applied[static_cast<size_t>(i)]);
+    if (!d->withheld) d->friction |= e.friction;
+    d->monetization = std::max(d->monetization, static_cast<int>(e.monetization));
+  }
+  d->ad_allowed = ValueSet();
+  if (d->is_ad) {
+    d->ad_allowed = Targets(p, r);
+    for (int i = 0; i < d->applied_count; ++i) {
+      d->ad_allowed &= AllowedBy(p, d->applied[static_cast<size_t>(i)]);
+    }
+  }
+  CombineRules(p, r, d);
+}
+
+}  // namespace statemark::internal

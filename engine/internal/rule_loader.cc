@@ -1,0 +1,463 @@
+#include "engine/internal/rule_loader.h"
+
+#include <algorithm>
+#include <map>
+#include <regex>
+
+#include "engine/internal/condition_loader.h"
+#include "engine/internal/spelling.h"
+
+namespace statemark::internal {
+namespace {
+
+const std::vector<std::string> kRuleKeys = {"id",      "layer",   "description", "note",
+                                            "basis",   "mode",    "applies_to",  "effective",
+                                            "when",    "then",    "cases",       "lifts"};
+const std::vector<std::string> kEffectKeys = {"surfaces", "labels",       "notice",
+                                              "friction", "monetization", "ads"};
+const std::vector<std::string> kLayers = {"integrity", "legal", "platform", "exemption"};
+const std::vector<std::string> kSubjects = {"account", "linked_accounts", "reshared_account"};
+
+class RuleReader {
+ public:
+  RuleReader(const YamlSource& src, const Vocabulary& vocab, const LoaderOptions& options,
+             StringTable* strings, std::vector<std::string>* regexes)
+      : src_(src), v_(vocab), options_(options), strings_(strings), regexes_(regexes) {}
+
+  std::optional<ParsedRule> Read(const YAML::Node& node) {
+    if (!src_.ExpectMap(node, "a rule")) return std::nullopt;
+    ParsedRule out;
+    out.src = &src_;
+    Rule& r = out.rule;
+    r.at = src_.At(node);
+    const YAML::Node id = node["id"];
+    if (!id) {
+      src_.Error(node, "missing-id", "rule has no `id`");
+      return std::nullopt;
+    }
+    out.id_node = id;
+    r.id = src_.Scalar(id, "`id`").value_or("");
+    static const std::regex kId("[A-Za-z0-9][A-Za-z0-9_.-]*");
+    if (!std::regex_match(r.id, kId)) {
+      src_.Error(id, "bad-id", "rule id `" + r.id + "` may hold only letters, digits, `_`, `.` and `-`");
+      return std::nullopt;
+    }
+    what_ = "rule `" + r.id + "`";
+    src_.CheckKeys(node, what_, kRuleKeys);
+    ok_ = true;
+    ReadHeader(node, &r);
+    ReadWindow(node["effective"], &r);
+    ReadBody(node, &out);
+    if (!ok_) return std::nullopt;
+    return out;
+  }
+
+ private:
+  void Fail(const YAML::Node& at, const std::string& code, const std::string& message) {
+    src_.Error(at, code, message);
+    ok_ = false;
+  }
+
+  void ReadHeader(const YAML::Node& node, Rule* r) {
+    const YAML::Node layer = node["layer"];
+    if (!layer) {
+      Fail(node["id"], "missing-field", what_ + " needs a `layer`: " + "integrity, legal, platform or exemption");
+    } else if (auto name = src_.Scalar(layer, "`layer`")) {
+      int l = Vocabulary::FindIn(kLayers, *name);
+      if (l < 0) {
+        Fail(layer, "unknown-value", "unknown layer `" + *name + "`" + DidYouMean(*name, kLayers));
+      } else {
+        r->layer = static_cast<Layer>(l);
+      }
+    }
+    if (auto n = node["description"]) r->description = src_.Scalar(n, "`description`").value_or("");
+    if (auto n = node["note"]) r->note = src_.Scalar(n, "`note`").value_or("");
+    if (auto n = node["basis"]) r->basis = src_.ScalarList(n, "`basis`").value_or(r->basis);
+    if (auto n = node["mode"]) {
+      auto mode = src_.Scalar(n, "`mode`");
+      if (mode == "shadow") {
+        r->mode = RuleMode::kShadow;
+      } else if (mode != "enforce") {
+        Fail(n, "unknown-value", "unknown mode `" + mode.value_or("") + "`; expected `enforce` or `shadow`");
+      }
+    }
+    ReadSubjects(node["applies_to"], r);
+  }
+
+  void ReadSubjects(const YAML::Node& node, Rule* r) {
+    if (!node) {
+      r->applies_to = {Subject::kAccount};
+      return;
+    }
+    if (r->layer == Layer::kExemption) {
+      Fail(node, "unexpected-field",
+           "exemptions take no `applies_to`: each is judged on the account of the rule it lifts");
+      return;
+    }
+    for (const YAML::Node& item : Elements(node)) {
+      auto name = src_.Scalar(item, "`applies_to`");
+      int s = name ? Vocabulary::FindIn(kSubjects, *name) : -1;
+      if (s < 0) {
+        if (name) {
+          Fail(item, "unknown-value",
+               "unknown subject `" + *name + "`" + DidYouMean(*name, kSubjects) +
+                   " (expected account, linked_accounts or reshared_account)");
+        }
+        continue;
+      }
+      r->applies_to.push_back(static_cast<Subject>(s));
+    }
+    std::sort(r->applies_to.begin(), r->applies_to.end());
+    r->applies_to.erase(std::unique(r->applies_to.begin(), r->applies_to.end()), r->applies_to.end());
+    if (r->applies_to.empty()) r->applies_to = {Subject::kAccount};
+  }
+
+  std::optional<Instant> ReadInstant(const YAML::Node& node) {
+    auto text = src_.Scalar(node, "an instant");
+    if (!text) return std::nullopt;
+    InstantOrError parsed = ParsePolicyInstant(*text);
+    if (auto* err = std::get_if<std::string>(&parsed)) {
+      Fail(node, "bad-time", "invalid instant `" + *text + "`: " + *err);
+      return std::nullopt;
+    }
+    return std::get<Instant>(parsed);
+  }
+
+  void ReadWindow(const YAML::Node& node, Rule* r) {
+    if (!node) return;
+    if (node.IsScalar()) {
+      int w = v_.FindWindow(node.Scalar());
+      if (w < 0) {
+        std::vector<std::string> names;
+        for (const Window& win : v_.windows) names.push_back(win.name);
+        Fail(node, "unknown-window",
+             "unknown window `" + node.Scalar() + "`" + DidYouMean(node.Scalar(), names));
+        return;
+      }
+      const Window& win = v_.windows[static_cast<size_t>(w)];
+      r->window = win.name;
+      r->from = win.from;
+      r->until = win.until;
+      has_window_ = true;
+      return;
+    }
+    if (!src_.ExpectMap(node, "`effective`")) return;
+    src_.CheckKeys(node, "`effective`", {"from", "until"});
+    if (auto n = node["from"]) r->from = ReadInstant(n).value_or(r->from);
+    if (auto n = node["until"]) r->until = ReadInstant(n).value_or(r->until);
+    if (r->until <= r->from) {
+      Fail(node, "empty-window",
+           what_ + " is never in effect: `until` (" + FormatRfc3339(r->until) +
+               ") is not later than `from` (" + FormatRfc3339(r->from) + ")");
+    }
+    has_window_ = true;
+  }
+
+  void ReadBody(const YAML::Node& node, ParsedRule* out) {
+    Rule& r = out->rule;
+    ConditionContext ctx{&src_, &v_, &options_, strings_, regexes_, r.id, has_window_, r.from, r.until};
+    if (const YAML::Node when = node["when"]) {
+      auto c = ParseCondition(ctx, when);
+      if (c) {
+        r.when = std::move(*c);
+        r.has_when = true;
+      } else {
+        ok_ = false;
+      }
+    }
+    if (r.layer == Layer::kExemption) return ReadLifts(node, out);
+    if (node["lifts"]) Fail(node["lifts"], "unexpected-field", "only exemptions take `lifts`");
+    if (const YAML::Node then = node["then"]) r.then = ReadEffects(then);
+    if (const YAML::Node cases = node["cases"]) ReadCases(ctx, cases, &r);
+    if (!node["then"] && !node["cases"]) {
+      Fail(node["id"], "missing-field", what_ + " has no effect: give it `then` or `cases`");
+    }
+  }
+
+  void ReadLifts(const YAML::Node& node, ParsedRule* out) {
+    for (const char* key : {"then", "cases"}) {
+      if (node[key]) {
+        Fail(node[key], "unexpected-field",
+             "exemptions have no effects of their own; they only `lifts` platform rules");
+      }
+    }
+    const YAML::Node lifts = node["lifts"];
+    if (!lifts) {
+      Fail(node["id"], "missing-field", what_ + " is an exemption and needs `lifts`: the rules it lifts");
+      return;
+    }
+    for (const YAML::Node& item : Elements(lifts)) {
+      if (auto name = src_.Scalar(item, "`lifts`")) out->lift_names.emplace_back(*name, item);
+    }
+  }
+
+  void ReadCases(const ConditionContext& ctx, const YAML::Node& cases, Rule* r) {
+    if (!src_.ExpectList(cases, "`cases`")) {
+      ok_ = false;
+      return;
+    }
+    for (const YAML::Node& item : cases) {
+      if (!src_.ExpectMap(item, "a case")) {
+        ok_ = false;
+        continue;
+      }
+      src_.CheckKeys(item, "a case of " + what_, {"when", "then"});
+      Case c;
+      c.at = src_.At(item);
+      if (!item["when"] || !item["then"]) {
+        Fail(item, "missing-field", "each case needs `when` and `then`");
+        continue;
+      }
+      auto cond = ParseCondition(ctx, item["when"]);
+      if (!cond) {
+        ok_ = false;
+        continue;
+      }
+      c.when = std::move(*cond);
+      c.then = ReadEffects(item["then"]);
+      r->cases.push_back(std::move(c));
+    }
+  }
+
+  Effects ReadEffects(const YAML::Node& node) {
+    Effects e;
+    e.at = src_.At(node);
+    e.levels.assign(v_.surfaces.size(), -1);
+    if (!src_.ExpectMap(node, "`then`")) {
+      ok_ = false;
+      return e;
+    }
+    src_.CheckKeys(node, "the effects of " + what_, kEffectKeys);
+    if (auto n = node["surfaces"]) ReadSurfaces(n, &e);
+    if (auto n = node["labels"]) ReadLabels(n, &e);
+    if (auto n = node["notice"]) {
+      auto name = src_.Scalar(n, "`notice`");
+      e.notice = name ? v_.FindNotice(*name) : -1;
+      if (name && e.notice < 0) {
+        std::vector<std::string> names;
+        for (const Notice& x : v_.notices) names.push_back(x.id);
+        Fail(n, "unknown-value", "unknown notice `" + *name + "`" + DidYouMean(*name, names));
+      }
+    }
+    if (auto n = node["friction"]) e.friction = ReadNames(n, v_.friction, "friction");
+    if (auto n = node["monetization"]) {
+      auto values = ReadNames(n, v_.monetization, "monetization value");
+      if (values.size() == 1) e.monetization = values[0];
+    }
+    if (auto n = node["ads"]) ReadAds(n, &e.ads);
+    if (e.empty() && ok_) Fail(node, "empty-effect", "`then` of " + what_ + " has no effect");
+    return e;
+  }
+
+  void ReadSurfaces(const YAML::Node& node, Effects* e) {
+    if (!src_.ExpectMap(node, "`surfaces`")) {
+      ok_ = false;
+      return;
+    }
+    std::vector<std::string> keys = v_.surfaces;
+    keys.push_back("all");
+    for (auto it = node.begin(); it != node.end(); ++it) {
+      const std::string surface = it->first.Scalar();
+      int s = v_.FindSurface(surface);
+      if (s < 0 && surface != "all") {
+        Fail(it->first, "unknown-value", "unknown surface `" + surface + "`" + DidYouMean(surface, keys));
+        continue;
+      }
+      auto level = src_.Scalar(it->second, "a level");
+      int l = level ? v_.FindLevel(*level) : -1;
+      if (l < 0) {
+        if (level) Fail(it->second, "unknown-value", "unknown level `" + *level + "`" + DidYouMean(*level, v_.levels));
+        continue;
+      }
+      if (s < 0) {
+        std::fill(e->levels.begin(), e->levels.end(), l);
+      } else {
+        e->levels[static_cast<size_t>(s)] = l;
+      }
+    }
+  }
+
+  void ReadLabels(const YAML::Node& node, Effects* e) {
+    std::vector<std::string> names;
+    for (const Label& l : v_.labels) names.push_back(l.id);
+    for (const YAML::Node& item : Elements(node)) {
+      LabelEffect le;
+      YAML::Node name_node = item;
+      if (item.IsMap()) {
+        src_.CheckKeys(item, "a label effect", {"label", "placements"});
+        name_node = item["label"];
+        if (!name_node) {
+          Fail(item, "missing-field", "a label effect needs `label`");
+          continue;
+        }
+      }
+      auto name = src_.Scalar(name_node, "a label");
+      le.label = name ? v_.FindLabel(*name) : -1;
+      if (le.label < 0) {
+        if (name) Fail(name_node, "unknown-value", "unknown label `" + *name + "`" + DidYouMean(*name, names));
+        continue;
+      }
+      le.placements = v_.labels[static_cast<size_t>(le.label)].placements;
+      if (item.IsMap() && item["placements"]) {
+        le.placements = ReadNames(item["placements"], PlacementNames(), "placement");
+      }
+      e->labels.push_back(le);
+    }
+  }
+
+  std::vector<std::string> PlacementNames() const {
+    std::vector<std::string> names;
+    for (const Placement& p : v_.placements) names.push_back(p.name);
+    return names;
+  }
+
+  std::vector<int> ReadNames(const YAML::Node& node, const std::vector<std::string>& names,
+                             const std::string& noun) {
+    std::vector<int> out;
+    for (const YAML::Node& item : Elements(node)) {
+      auto name = src_.Scalar(item, "a " + noun);
+      int idx = name ? Vocabulary::FindIn(names, *name) : -1;
+      if (idx < 0) {
+        if (name) Fail(item, "unknown-value", "unknown " + noun + " `" + *name + "`" + DidYouMean(*name, names));
+        continue;
+      }
+      out.push_back(idx);
+    }
+    std::sort(out.begin(), out.end());
+    out.erase(std::unique(out.begin(), out.end()), out.end());
+    return out;
+  }
+
+  void ReadAds(const YAML::Node& node, AdsEffect* ads) {
+    if (node.IsScalar()) {
+      if (node.Scalar() == "deny_all") {
+        ads->kind = AdsEffect::Kind::kDenyAll;
+      } else {
+        Fail(node, "unknown-value",
+             "unknown ads effect `" + node.Scalar() + "`; expected `deny_all`, `{allow_only: [...]}` or `{deny: [...]}`");
+      }
+      return;
+    }
+    if (!src_.ExpectMap(node, "`ads`") || node.size() != 1) {
+      if (node.IsMap()) Fail(node, "bad-ads", "`ads` takes exactly one of `allow_only` and `deny`");
+      ok_ = false;
+      return;
+    }
+    src_.CheckKeys(node, "`ads`", {"allow_only", "deny"});
+    const bool allow = static_cast<bool>(node["allow_only"]);
+    ads->kind = allow ? AdsEffect::Kind::kAllowOnly : AdsEffect::Kind::kDeny;
+    ReadCountryList(allow ? node["allow_only"] : node["deny"], &ads->countries);
+  }
+
+  // Countries, groups of countries, and country attributes of the subject account.
+  void ReadCountryList(const YAML::Node& node, CountryList* out) {
+    if (!node) {
+      ok_ = false;
+      return;
+    }
+    for (const YAML::Node& item : Elements(node)) {
+      auto name = src_.Scalar(item, "a country");
+      if (!name) {
+        ok_ = false;
+        continue;
+      }
+      int attr = v_.FindAttribute(*name);
+      if (attr >= 0) {
+        const Attribute& a = v_.attributes[static_cast<size_t>(attr)];
+        if (a.type != AttrType::kCountry || a.scope != AttrScope::kAccount) {
+          Fail(item, "bad-ads", "`" + *name + "` is not a country attribute of the account");
+          continue;
+        }
+        out->attrs.push_back(attr);
+        out->written.push_back(*name);
+        continue;
+      }
+      if (!ResolveValues(src_, v_, kCountryDomain, item, "country code", &out->fixed, &out->written)) {
+        ok_ = false;
+      }
+    }
+  }
+
+  const YamlSource& src_;
+  const Vocabulary& v_;
+  const LoaderOptions& options_;
+  StringTable* strings_;
+  std::vector<std::string>* regexes_;
+  std::string what_;
+  bool ok_ = true;
+  bool has_window_ = false;
+};
+
+}  // namespace
+
+std::vector<ParsedRule> ReadRules(const std::vector<YamlSource>& files, const Vocabulary& vocab,
+                                  const LoaderOptions& options, StringTable* strings,
+                                  std::vector<std::string>* regexes) {
+  std::vector<ParsedRule> out;
+  for (const YamlSource& src : files) {
+    if (!src.root.IsMap()) continue;
+    const YAML::Node rules = src.root["rules"];
+    if (!rules) continue;
+    if (!src.ExpectList(rules, "`rules`")) continue;
+    for (const YAML::Node& node : rules) {
+      if (out.size() >= options.max_rules) {
+        src.Error(node, "too-many-rules",
+                  "the policy has more than " + std::to_string(options.max_rules) + " rules");
+        return out;
+      }
+      if (auto rule = RuleReader(src, vocab, options, strings, regexes).Read(node)) {
+        out.push_back(std::move(*rule));
+      }
+    }
+  }
+  return out;
+}
+
+std::vector<Rule> CheckRuleSet(std::vector<ParsedRule> parsed, Diagnostics* diags) {
+  std::sort(parsed.begin(), parsed.end(), [](const ParsedRule& a, const ParsedRule& b) {
+    return std::tie(a.rule.id, a.rule.at.file, a.rule.at.line) <
+           std::tie(b.rule.id, b.rule.at.file, b.rule.at.line);
+  });
+  std::vector<Rule> rules;
+  std::vector<const ParsedRule*> kept;
+  for (const ParsedRule& p : parsed) {
+    if (!rules.empty() && rules.back().id == p.rule.id) {
+      const SourceLocation& first = rules.back().at;
+      p.src->Error(p.id_node, "duplicate-id",
+                   "rule id `" + p.rule.id + "` is already used at " + first.file + ":" +
+                       std::to_string(first.line));
+      continue;
+    }
+    rules.push_back(p.rule);
+    kept.push_back(&p);
+  }
+  std::vector<std::string> ids;
+  for (const Rule& r : rules) ids.push_back(r.id);
+  for (size_t i = 0; i < rules.size(); ++i) {
+    for (const auto& [name, node] : kept[i]->lift_names) {
+      auto it = std::lower_bound(ids.begin(), ids.end(), name);
+      if (it == ids.end() || *it != name) {
+        kept[i]->src->Error(node, "unknown-rule",
+                            "exemption `" + rules[i].id + "` lifts rule `" + name +
+                                "`, which does not exist" + DidYouMean(name, ids));
+        continue;
+      }
+      const Rule& target = rules[static_cast<size_t>(it - ids.begin())];
+      if (target.layer != Layer::kPlatform) {
+        kept[i]->src->Error(node, "not-exemptable",
+                            "exemption `" + rules[i].id + "` cannot lift `" + name + "`: only " +
+                                "platform rules can be lifted, and `" + name + "` is a " +
+                                LayerName(target.layer) + " rule");
+        continue;
+      }
+      rules[i].lifts.push_back(static_cast<int>(it - ids.begin()));
+    }
+    std::sort(rules[i].lifts.begin(), rules[i].lifts.end());
+    rules[i].lifts.erase(std::unique(rules[i].lifts.begin(), rules[i].lifts.end()),
+                         rules[i].lifts.end());
+  }
+  (void)diags;
+  return rules;
+}
+
+}  // namespace statemark::internal

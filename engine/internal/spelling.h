@@ -1,0 +1,27 @@
+// Not API: used by the loaders and the request parser.
+//
+// Suggestions for misspelt names: the candidate closest to a word by edit distance
+// (Damerau–Levenshtein, with a transposition as one edit), if it is close enough to be
+// a plausible typo.
+#ifndef STATEMARK_ENGINE_INTERNAL_SPELLING_H_
+#define STATEMARK_ENGINE_INTERNAL_SPELLING_H_
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace statemark::internal {
+
+// Optimal string alignment distance between a and b, compared case-insensitively.
+int EditDistance(std::string_view a, std::string_view b);
+
+// The closest candidate within max(2, |word| / 3) edits, ties broken by candidate
+// order; empty if none is that close.
+std::string ClosestMatch(std::string_view word, const std::vector<std::string>& candidates);
+
+// "; did you mean `x`?" for the closest match, or "" when there is none.
+std::string DidYouMean(std::string_view word, const std::vector<std::string>& candidates);
+
+}  // namespace statemark::internal
+
+#endif  // STATEMARK_ENGINE_INTERNAL_SPELLING_H_

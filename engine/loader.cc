@@ -1,0 +1,161 @@
+#include "engine/loader.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "engine/internal/registry_loader.h"
+#include "engine/internal/rule_loader.h"
+#include "engine/internal/sha256.h"
+#include "engine/internal/spelling.h"
+#include "engine/internal/vocabulary_loader.h"
+#include "engine/internal/yaml_source.h"
+#include "engine/request.h"
+
+namespace statemark {
+namespace {
+
+namespace fs = std::filesystem;
+using internal::YamlSource;
+
+struct SourceText {
+  std::string path;      // as reported in diagnostics: dir + "/" + relative
+  std::string relative;  // relative to the policy directory
+  std::string bytes;
+};
+
+// The policy's files: top-level *.yaml and registry/*.csv, sorted by relative path.
+std::vector<SourceText> ReadSources(const std::string& dir, const LoaderOptions& options,
+                                    Diagnostics* diags) {
+  std::vector<SourceText> out;
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) {
+    diags->Error(SourceLocation{dir, 0, 0}, "no-policy", "`" + dir + "` is not a directory");
+    return out;
+  }
+  auto add = [&](const fs::path& p, const std::string& relative) {
+    SourceText s{dir + "/" + relative, relative, {}};
+    std::error_code size_ec;
+    auto size = fs::file_size(p, size_ec);
+    if (size_ec) {
+      diags->Error(SourceLocation{s.path, 0, 0}, "unreadable", "cannot read file: " + size_ec.message());
+      return;
+    }
+    if (size > options.max_file_bytes) {
+      diags->Error(SourceLocation{s.path, 0, 0}, "file-too-large",
+                   "file is " + std::to_string(size) + " bytes; at most " +
+                       std::to_string(options.max_file_bytes) + " are allowed");
+      return;
+    }
+    std::ifstream in(p, std::ios::binary);
+    if (!in) {
+      diags->Error(SourceLocation{s.path, 0, 0}, "unreadable", "cannot read file");
+      return;
+    }
+    std::ostringstream text;
+    text << in.rdbuf();
+    s.bytes = text.str();
+    out.push_back(std::move(s));
+  };
+  for (const auto& entry : fs::directory_iterator(dir, ec)) {
+    if (entry.is_regular_file() && entry.path().extension() == ".yaml") {
+      add(entry.path(), entry.path().filename().string());
+    }
+  }
+  // The registry is read by its own loader, which streams large files; here it is
+  // only hashed into the policy version.
+  const fs::path registry = fs::path(dir) / "registry";
+  if (fs::is_directory(registry, ec)) {
+    for (const auto& entry : fs::directory_iterator(registry, ec)) {
+      if (entry.is_regular_file() && entry.path().extension() == ".csv") {
+        SourceText s{dir + "/registry/" + entry.path().filename().string(),
+                     "registry/" + entry.path().filename().string(), {}};
+        out.push_back(std::move(s));
+      }
+    }
+  }
+  std::sort(out.begin(), out.end(),
+            [](const SourceText& a, const SourceText& b) { return a.relative < b.relative; });
+  return out;
+}
+
+std::string HashFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  internal::Sha256 h;
+  std::vector<char> buf(1 << 16);
+  while (in.read(buf.data(), static_cast<std::streamsize>(buf.size())) || in.gcount() > 0) {
+    h.Update(std::string_view(buf.data(), static_cast<size_t>(in.gcount())));
+  }
+  return h.HexDigest();
+}
+
+// The fact arrays have fixed capacities; say so at load time rather than fail later.
+void CheckCapacity(const Vocabulary& v, Diagnostics* diags) {
+  int request = 0, account = 0, sets = 0;
+  for (const Attribute& a : v.attributes) {
+    (a.scope == AttrScope::kAccount ? account : request)++;
+    if (IsSetType(a.type)) ++sets;
+  }
+  auto check = [&](int n, int max, const char* what) {
+    if (n > max) {
+      diags->Error(SourceLocation{}, "vocabulary-too-large",
+                   std::string("the vocabulary declares ") + std::to_string(n) + " " + what +
+                       "; at most " + std::to_string(max) + " are supported");
+    }
+  };
+  check(request, kMaxRequestAttributes, "request attributes");
+  check(account, kMaxAccountAttributes, "account attributes");
+  check(sets, kMaxSetAttributes, "set attributes");
+}
+
+void CheckTopLevelKeys(const YamlSource& src) {
+  if (src.root.IsNull()) return;  // an empty file holds nothing, which is fine
+  if (!src.ExpectMap(src.root, "the file")) return;
+  src.CheckKeys(src.root, "the policy file", {"vocabulary", "countries", "rules"});
+}
+
+}  // namespace
+
+Result<std::shared_ptr<const Policy>> LoadPolicy(const std::string& dir,
+                                                 const LoaderOptions& options) {
+  Diagnostics diags;
+  std::vector<SourceText> sources = ReadSources(dir, options, &diags);
+  std::vector<YamlSource> yaml;
+  for (const SourceText& s : sources) {
+    if (s.relative.rfind("registry/", 0) == 0) continue;
+    if (auto parsed = internal::ParseYaml(s.path, s.bytes, &diags)) yaml.push_back(*parsed);
+  }
+  for (const YamlSource& src : yaml) CheckTopLevelKeys(src);
+
+  auto policy = std::make_shared<Policy>();
+  policy->directory = dir;
+  internal::BuildVocabulary(yaml, &diags, &policy->vocabulary);
+  CheckCapacity(policy->vocabulary, &diags);
+
+  std::shared_ptr<Registry> registry = internal::LoadRegistry(dir, policy->vocabulary, diags);
+  std::vector<internal::ParsedRule> parsed = internal::ReadRules(
+      yaml, policy->vocabulary, options, &registry->mutable_strings(), &policy->regexes);
+  policy->rules = internal::CheckRuleSet(std::move(parsed), &diags);
+  policy->registry = std::move(registry);
+
+  internal::Sha256 version;
+  for (const SourceText& s : sources) {
+    std::string digest = s.bytes.empty() && s.relative.rfind("registry/", 0) == 0
+                             ? HashFile(s.path)
+                             : internal::Sha256Hex(s.bytes);
+    policy->files.push_back(SourceFile{s.relative, digest});
+    version.Update(s.relative);
+    version.Update(std::string_view("\0", 1));
+    version.Update(digest);
+    version.Update(std::string_view("\n", 1));
+  }
+  policy->version = "sha256:" + version.HexDigest();
+
+  diags.Sort();
+  if (diags.has_errors()) return diags;
+  return Result<std::shared_ptr<const Policy>>(std::shared_ptr<const Policy>(std::move(policy)),
+                                               std::move(diags));
+}
+
+}  // namespace statemark

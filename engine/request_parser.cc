@@ -1,0 +1,602 @@
+// Request parsing: JSON in, a Request with every value resolved to an index out.
+//
+// The parser is generic over the vocabulary: an attribute named `X.Y` is read from
+// the request's `X` object, field `Y`, and stored by type in the slot the compiled
+// policy gives it. Only the built-in attributes and the few fields that are not
+// attributes (`content.links`, `content.links_to`, `content.reshare_of`, the
+// `<name>_effective_at` dates of dated account attributes) have code of their own.
+//
+// Errors stop the parse at the first problem, checked in a fixed order (top-level
+// shape, `account.id`, attributes in declared order, links), so one request always
+// reports the same error. Warnings are collected and rendered into the decision; they
+// carry item-relative paths because each item's decision carries its own.
+#include "engine/request_parser.h"
+
+#include <algorithm>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <set>
+#include <utility>
+
+#include "engine/internal/spelling.h"
+
+namespace statemark {
+namespace {
+
+using nlohmann::json;
+
+constexpr std::string_view kRequestIdField = "request_id";
+constexpr std::string_view kTimeField = "time";
+constexpr std::string_view kEffectiveAtSuffix = "_effective_at";
+
+// Fields of `content` that are not vocabulary attributes: they name accounts.
+constexpr std::string_view kLinks = "links";
+constexpr std::string_view kLinksTo = "links_to";
+constexpr std::string_view kReshareOf = "reshare_of";
+
+std::string JoinPath(std::string_view prefix, std::string_view path) {
+  if (prefix.empty()) return std::string(path);
+  if (path.empty()) return std::string(prefix);
+  std::string joined(prefix);
+  if (path.front() != '[') joined += '.';
+  joined += path;
+  return joined;
+}
+
+std::string Indexed(std::string_view path, size_t i) {
+  return std::string(path) + "[" + std::to_string(i) + "]";
+}
+
+// `account.affiliation` -> {`account`, `affiliation`}; nullopt unless exactly two parts.
+std::optional<std::pair<std::string, std::string>> SplitName(const std::string& name) {
+  const size_t dot = name.find('.');
+  if (dot == std::string::npos || dot == 0 || dot + 1 == name.size() ||
+      name.find('.', dot + 1) != std::string::npos) {
+    return std::nullopt;
+  }
+  return std::make_pair(name.substr(0, dot), name.substr(dot + 1));
+}
+
+std::string_view LastPart(std::string_view dotted) {
+  const size_t dot = dotted.rfind('.');
+  return dot == std::string_view::npos ? dotted : dotted.substr(dot + 1);
+}
+
+// What an unknown value of `attr` is called in messages: `unknown affiliation`,
+// `unknown topic` (a set's domain name without its plural `s`), `unknown country code`.
+std::string ValueNoun(const Attribute& attr, const Vocabulary& vocab) {
+  if (attr.type == AttrType::kCountry || attr.type == AttrType::kCountrySet) {
+    return "country code";
+  }
+  if (attr.type == AttrType::kEnumSet && attr.domain >= 0) {
+    std::string noun(LastPart(vocab.domains[static_cast<size_t>(attr.domain)].name));
+    if (noun.size() > 1 && noun.back() == 's') noun.pop_back();
+    return noun;
+  }
+  return std::string(LastPart(attr.name));
+}
+
+// Codes that ISO 3166 reserves for a country that has another code; edit distance
+// would suggest a wrong neighbour (`UK` is one edit from `UA`).
+constexpr std::pair<std::string_view, std::string_view> kReservedCountryCodes[] = {{"UK", "GB"},
+                                                                                   {"EL", "GR"}};
+
+// The suggestion for a misspelt value. Country codes are two letters, so every code
+// is a couple of edits from many others: suggest only a case fix or a reserved alias.
+std::string SuggestValue(const Attribute& attr, const Domain& domain, const std::string& word) {
+  if (attr.type != AttrType::kCountry && attr.type != AttrType::kCountrySet) {
+    return internal::DidYouMean(word, domain.values);
+  }
+  std::string upper = word;
+  for (char& c : upper) c = (c >= 'a' && c <= 'z') ? static_cast<char>(c - 'a' + 'A') : c;
+  for (const auto& [reserved, code] : kReservedCountryCodes) {
+    if (upper == reserved) upper = code;
+  }
+  if (upper != word && domain.Find(upper) >= 0) return "; did you mean `" + upper + "`?";
+  return "";
+}
+
+class Parser {
+ public:
+  Parser(const CompiledPolicy& policy, Instant now, Request* out, RequestError* error,
+         std::string_view prefix)
+      : policy_(policy),
+        vocab_(policy.vocabulary()),
+        now_(now),
+        out_(out),
+        error_(error),
+        prefix_(prefix) {}
+
+  bool Parse(const json& j) {
+    if (!j.is_object()) return Fail("", "expected an object");
+    InitFacts();
+    if (!ParseTopLevel(j) || !ParseAccountId()) return false;
+    SetKind();
+    for (size_t i = 0; i < vocab_.attributes.size(); ++i) {
+      if (!ParseAttribute(static_cast<int>(i))) return false;
+    }
+    if (!ParseLinkedAccounts()) return false;
+    for (const auto& [name, object] : objects_) WarnUnknownFields(name, *object);
+    return true;
+  }
+
+ private:
+  // --- Results ---
+
+  bool Fail(std::string_view path, std::string message) {
+    error_->code = "invalid_request";
+    error_->message = std::move(message);
+    error_->path = JoinPath(prefix_, path);
+    return false;
+  }
+
+  void Warn(std::string message) { out_->warnings.push_back(std::move(message)); }
+
+  // A copy of `text` owned by the request, so that views of it survive moves.
+  std::string_view Own(std::string_view text) {
+    out_->owned_text.push_back(std::make_unique<std::string>(text));
+    return *out_->owned_text.back();
+  }
+
+  // --- Facts ---
+
+  void InitFacts() {
+    RequestFacts& f = out_->facts;
+    f.value.fill(kAbsent);
+    f.micros.fill(0);
+    f.text.fill(std::string_view());
+    f.sets.fill(ValueSet());
+    AccountFacts& a = out_->inline_account;
+    a.value.fill(kAbsent);
+    a.text.fill(std::string_view());
+    a.registry_index = -1;
+    out_->inline_effective_at.assign(kMaxAccountAttributes, kBeginningOfTime.micros);
+  }
+
+  // The slot of `attr`, or nullptr when the compiled policy gives it no value cell.
+  const internal::Slot* ValueSlot(int attr) const {
+    const internal::Slot& s = policy_.slot(attr);
+    const int limit =
+        s.scope == AttrScope::kAccount ? kMaxAccountAttributes : kMaxRequestAttributes;
+    return s.index >= 0 && s.index < limit ? &s : nullptr;
+  }
+
+  void StoreValue(int attr, uint32_t value) {
+    const internal::Slot* s = ValueSlot(attr);
+    if (s == nullptr) return;
+    if (s->scope == AttrScope::kAccount) {
+      out_->inline_account.value[static_cast<size_t>(s->index)] = value;
+    } else {
+      out_->facts.value[static_cast<size_t>(s->index)] = value;
+    }
+  }
+
+  void StoreText(int attr, std::string_view text) {
+    const internal::Slot* s = ValueSlot(attr);
+    if (s == nullptr) return;
+    const std::string_view owned = Own(text);
+    if (s->scope == AttrScope::kAccount) {
+      out_->inline_account.text[static_cast<size_t>(s->index)] = owned;
+    } else {
+      out_->facts.text[static_cast<size_t>(s->index)] = owned;
+    }
+    StoreValue(attr, policy_.registry().strings().Find(text));
+  }
+
+  // Instants live in the request's micros array only; an account has no such cell.
+  void StoreInstant(int attr, Instant t) {
+    const internal::Slot* s = ValueSlot(attr);
+    if (s == nullptr || s->scope != AttrScope::kRequest) return;
+    out_->facts.micros[static_cast<size_t>(s->index)] = t.micros;
+    out_->facts.value[static_cast<size_t>(s->index)] = 1;
+  }
+
+  ValueSet* SetCell(int attr) {
+    const internal::Slot& s = policy_.slot(attr);
+    if (s.set_index < 0 || s.set_index >= kMaxSetAttributes) return nullptr;
+    return &out_->facts.sets[static_cast<size_t>(s.set_index)];
+  }
+
+  // --- Top level ---
+
+  // The objects a request may hold: `viewer`, `account`, `content`, `ad`, and the
+  // first part of every declared attribute except `request.*` (which is derived).
+  std::set<std::string> ObjectNames() const {
+    std::set<std::string> names = {"viewer", "account", "content", "ad"};
+    for (const Attribute& a : vocab_.attributes) {
+      auto parts = SplitName(a.name);
+      if (parts && parts->first != "request") names.insert(parts->first);
+    }
+    return names;
+  }
+
+  bool ParseTopLevel(const json& j) {
+    const std::set<std::string> objects = ObjectNames();
+    out_->time = now_;
+    for (const auto& [key, value] : j.items()) {
+      if (key == kRequestIdField) {
+        if (!ParseRequestId(value)) return false;
+      } else if (key == kTimeField) {
+        if (!ParseTime(value)) return false;
+      } else if (objects.count(key) != 0) {
+        if (value.is_null()) continue;
+        if (!value.is_object()) return Fail(key, "expected an object");
+        objects_[key] = &value;
+      } else {
+        std::vector<std::string> candidates(objects.begin(), objects.end());
+        candidates.emplace_back(kRequestIdField);
+        candidates.emplace_back(kTimeField);
+        WarnUnknownField(key, "", candidates);
+      }
+    }
+    StoreInstant(vocab_.attr_time, out_->time);
+    out_->is_ad = objects_.count("ad") != 0;
+    return true;
+  }
+
+  bool ParseRequestId(const json& v) {
+    if (v.is_null()) return true;
+    if (!v.is_string()) return Fail(kRequestIdField, "expected a string");
+    out_->request_id = v.get<std::string>();
+    out_->has_request_id = true;
+    return true;
+  }
+
+  bool ParseTime(const json& v) {
+    if (v.is_null()) return true;  // the caller's clock
+    std::optional<Instant> t = ParseInstantField(v, kTimeField);
+    if (!t) return false;
+    out_->time = *t;
+    return true;
+  }
+
+  std::optional<Instant> ParseInstantField(const json& v, std::string_view path) {
+    if (!v.is_string()) {
+      Fail(path, "expected a string");
+      return std::nullopt;
+    }
+    const std::string& text = v.get_ref<const std::string&>();
+    InstantOrError t = ParseRfc3339(text);
+    if (const auto* reason = std::get_if<std::string>(&t)) {
+      Fail(path, "invalid time `" + text + "`: " + *reason);
+      return std::nullopt;
+    }
+    return std::get<Instant>(t);
+  }
+
+  // The built-in `request.kind`: `ad` when the request has an `ad` object.
+  void SetKind() {
+    if (vocab_.attr_kind < 0 || vocab_.kind_domain < 0) return;
+    const Domain& kinds = vocab_.domains[static_cast<size_t>(vocab_.kind_domain)];
+    const int kind = kinds.Find(out_->is_ad ? "ad" : "organic");
+    if (kind >= 0) StoreValue(vocab_.attr_kind, static_cast<uint32_t>(kind));
+  }
+
+  // --- Fields ---
+
+  // json[object][field], or nullptr when absent or null.
+  const json* Field(const std::string& object, std::string_view field) const {
+    auto it = objects_.find(object);
+    if (it == objects_.end()) return nullptr;
+    auto f = it->second->find(field);
+    if (f == it->second->end() || f->is_null()) return nullptr;
+    return &*f;
+  }
+
+  bool ParseAccountId() {
+    const json* id = Field("account", "id");
+    if (id == nullptr) return Fail("account.id", "missing required field `account.id`");
+    if (!id->is_string()) return Fail("account.id", "expected a string");
+    const std::string& text = id->get_ref<const std::string&>();
+    if (text.empty()) return Fail("account.id", "expected a non-empty string");
+    out_->account_id = text;
+    // A view of an owned copy, not of account_id: a moved std::string may carry its
+    // characters inline (SSO), and the view would then dangle.
+    out_->inline_account.id = Own(text);
+    if (vocab_.attr_account_id >= 0) StoreText(vocab_.attr_account_id, text);
+    // The inline account is used only for ids the registry does not hold: unknown.
+    if (vocab_.attr_known >= 0) StoreValue(vocab_.attr_known, 0);
+    // DECISION: a request that claims sanctions listings is rejected rather than warned
+    // about. Ignoring the claim would decide the item as unlisted while the caller
+    // believes it listed; the listings only ever come from the registry.
+    if (Field("account", "sanctions") != nullptr) {
+      return Fail("account.sanctions",
+                  "`account.sanctions` comes from the registry and cannot be given inline");
+    }
+    return true;
+  }
+
+  // Attributes the parser sets itself, or never reads from JSON.
+  bool IsSpecial(int attr) const {
+    return attr == vocab_.attr_time || attr == vocab_.attr_kind || attr == vocab_.attr_account_id ||
+           attr == vocab_.attr_known || attr == vocab_.attr_sanctions;
+  }
+
+  bool ParseAttribute(int i) {
+    if (IsSpecial(i)) return true;
+    const Attribute& a = vocab_.attributes[static_cast<size_t>(i)];
+    auto parts = SplitName(a.name);
+    if (!parts || parts->first == "request") return true;
+    const json* v = Field(parts->first, parts->second);
+    if (v == nullptr) return ApplyAbsent(i, parts->first);
+    if (a.scope == AttrScope::kAccount) out_->has_inline_account = true;
+    if (!ParseValue(i, *v)) return false;
+    return !a.dated || ParseEffectiveAt(i, parts->second);
+  }
+
+  bool ApplyAbsent(int i, const std::string& object) {
+    const Attribute& a = vocab_.attributes[static_cast<size_t>(i)];
+    const bool required = a.required && (object != "ad" || out_->is_ad);
+    if (required || (i == vocab_.attr_targets && out_->is_ad)) {
+      return Fail(a.name, "missing required field `" + a.name + "`");
+    }
+    if (i == vocab_.attr_viewer_country && vocab_.unknown_country >= 0) {
+      StoreValue(i, static_cast<uint32_t>(vocab_.unknown_country));
+    } else if (a.default_value >= 0 && !IsSetType(a.type)) {
+      StoreValue(i, static_cast<uint32_t>(a.default_value));
+    }
+    return true;
+  }
+
+  bool ParseValue(int i, const json& v) {
+    const Attribute& a = vocab_.attributes[static_cast<size_t>(i)];
+    switch (a.type) {
+      case AttrType::kEnum:
+      case AttrType::kCountry:
+        return ParseScalar(i, v);
+      case AttrType::kEnumSet:
+      case AttrType::kCountrySet:
+        return ParseSet(i, v);
+      case AttrType::kBool:
+        if (!v.is_boolean()) return Fail(a.name, "expected true or false");
+        StoreValue(i, v.get<bool>() ? 1 : 0);
+        return true;
+      case AttrType::kString:
+        if (!v.is_string()) return Fail(a.name, "expected a string");
+        StoreText(i, v.get_ref<const std::string&>());
+        return true;
+      case AttrType::kInstant: {
+        std::optional<Instant> t = ParseInstantField(v, a.name);
+        if (t) StoreInstant(i, *t);
+        return t.has_value();
+      }
+      case AttrType::kListings:
+        return true;  // account.sanctions only, handled with the account id
+    }
+    return true;
+  }
+
+  // The index of `v` in the attribute's domain. Returns nullopt after failing, or -1
+  // for an unknown value of an open attribute (reported as a warning).
+  std::optional<int> ResolveValue(int i, const json& v, const std::string& path) {
+    const Attribute& a = vocab_.attributes[static_cast<size_t>(i)];
+    if (!v.is_string()) {
+      Fail(path, "expected a string");
+      return std::nullopt;
+    }
+    const std::string& text = v.get_ref<const std::string&>();
+    const Domain& domain = vocab_.domains[static_cast<size_t>(a.domain)];
+    const int index = domain.Find(text);
+    if (index >= 0) return index;
+    const std::string noun = ValueNoun(a, vocab_);
+    if (a.open) {
+      Warn("unknown " + noun + " `" + text + "` accepted (the attribute is open)");
+      return -1;
+    }
+    Fail(path, "unknown " + noun + " `" + text + "`" + SuggestValue(a, domain, text));
+    return std::nullopt;
+  }
+
+  bool ParseScalar(int i, const json& v) {
+    const Attribute& a = vocab_.attributes[static_cast<size_t>(i)];
+    std::optional<int> index = ResolveValue(i, v, a.name);
+    if (!index) return false;
+    if (*index >= 0) {
+      StoreValue(i, static_cast<uint32_t>(*index));
+    } else if (a.default_value >= 0) {  // an open attribute's unknown value reads as absent
+      StoreValue(i, static_cast<uint32_t>(a.default_value));
+    }
+    return true;
+  }
+
+  bool ParseSet(int i, const json& v) {
+    const Attribute& a = vocab_.attributes[static_cast<size_t>(i)];
+    if (!v.is_array()) return Fail(a.name, "expected an array of strings");
+    ValueSet set;
+    std::vector<uint16_t> order;
+    for (size_t k = 0; k < v.size(); ++k) {
+      std::optional<int> index = ResolveValue(i, v[k], Indexed(a.name, k));
+      if (!index) return false;
+      if (*index < 0) continue;
+      if (!set.Contains(*index)) order.push_back(static_cast<uint16_t>(*index));
+      set.Add(*index);
+    }
+    if (ValueSet* cell = SetCell(i)) *cell = set;
+    if (i == vocab_.attr_targets) out_->target_order = std::move(order);
+    return true;
+  }
+
+  // `<field>_effective_at` of a dated account attribute given inline.
+  bool ParseEffectiveAt(int i, const std::string& field) {
+    const std::string name = field + std::string(kEffectiveAtSuffix);
+    const json* v = Field("account", name);
+    const internal::Slot* s = ValueSlot(i);
+    if (v == nullptr || s == nullptr) return true;
+    std::optional<Instant> t = ParseInstantField(*v, "account." + name);
+    if (!t) return false;
+    out_->inline_effective_at[static_cast<size_t>(s->index)] = t->micros;
+    return true;
+  }
+
+  // --- Linked and reshared accounts ---
+
+  bool ParseLinkedAccounts() {
+    std::vector<int> linked;
+    const Registry& registry = policy_.registry();
+    auto resolve_url = [&](std::string_view url) { return registry.ResolveLink(url); };
+    auto find_id = [&](std::string_view id) { return registry.Find(id); };
+    if (!ParseAccountList(kLinks, resolve_url, &linked) ||
+        !ParseAccountList(kLinksTo, find_id, &linked) || !ParseReshare()) {
+      return false;
+    }
+    std::sort(linked.begin(), linked.end());
+    linked.erase(std::unique(linked.begin(), linked.end()), linked.end());
+    if (linked.size() > static_cast<size_t>(kMaxLinkedAccounts)) {
+      // Blame `links` when given: URLs are what callers send in bulk.
+      const bool has_links = Field("content", kLinks) != nullptr;
+      return Fail(has_links ? "content.links" : "content.links_to",
+                  "too many linked accounts: at most " + std::to_string(kMaxLinkedAccounts));
+    }
+    out_->linked_accounts = std::move(linked);
+    return true;
+  }
+
+  // Reads `content.<field>`, an array of strings, and appends the registry index that
+  // `resolve` gives each one; strings that resolve to no account are ignored.
+  template <typename Resolve>
+  bool ParseAccountList(std::string_view field, Resolve resolve, std::vector<int>* linked) {
+    const json* v = Field("content", field);
+    if (v == nullptr) return true;
+    const std::string path = "content." + std::string(field);
+    if (!v->is_array()) return Fail(path, "expected an array of strings");
+    for (size_t k = 0; k < v->size(); ++k) {
+      const json& item = (*v)[k];
+      if (!item.is_string()) return Fail(Indexed(path, k), "expected a string");
+      const int account = resolve(item.get_ref<const std::string&>());
+      if (account >= 0) linked->push_back(account);
+    }
+    return true;
+  }
+
+  bool ParseReshare() {
+    const json* v = Field("content", kReshareOf);
+    if (v == nullptr) return true;
+    if (!v->is_string()) return Fail("content.reshare_of", "expected a string");
+    out_->reshared_account = policy_.registry().Find(v->get_ref<const std::string&>());
+    return true;
+  }
+
+  // --- Unknown fields ---
+
+  // The fields object `name` may hold: its declared attributes and the built-in fields.
+  std::vector<std::string> KnownFields(const std::string& name) const {
+    std::vector<std::string> fields;
+    for (size_t i = 0; i < vocab_.attributes.size(); ++i) {
+      const Attribute& a = vocab_.attributes[i];
+      auto parts = SplitName(a.name);
+      if (!parts || parts->first != name) continue;
+      const int index = static_cast<int>(i);
+      if (index == vocab_.attr_known || index == vocab_.attr_sanctions) continue;
+      fields.push_back(parts->second);
+      if (a.dated) fields.push_back(parts->second + std::string(kEffectiveAtSuffix));
+    }
+    if (name == "account" && std::find(fields.begin(), fields.end(), "id") == fields.end()) {
+      fields.emplace_back("id");
+    }
+    if (name == "content") {
+      for (std::string_view f : {kLinks, kLinksTo, kReshareOf}) fields.emplace_back(f);
+    }
+    return fields;
+  }
+
+  void WarnUnknownFields(const std::string& name, const json& object) {
+    const std::vector<std::string> known = KnownFields(name);
+    for (const auto& [key, value] : object.items()) {
+      if (std::find(known.begin(), known.end(), key) != known.end()) continue;
+      if (name == "account" && key == "sanctions") continue;  // an error, reported above
+      if (name == "account" && key == "known") {
+        Warn("`account.known` is derived from the registry; the given value is ignored");
+        continue;
+      }
+      WarnUnknownField(key, name, known);
+    }
+  }
+
+  // "unknown field `content.topcs` ignored; did you mean `content.topics`?"
+  void WarnUnknownField(const std::string& key, const std::string& object,
+                        const std::vector<std::string>& candidates) {
+    const std::string qualified = object.empty() ? key : object + "." + key;
+    std::string message = "unknown field `" + qualified + "` ignored";
+    const std::string match = internal::ClosestMatch(key, candidates);
+    if (!match.empty() && match != key) {
+      message += "; did you mean `" + (object.empty() ? match : object + "." + match) + "`?";
+    }
+    Warn(std::move(message));
+  }
+
+  const CompiledPolicy& policy_;
+  const Vocabulary& vocab_;
+  const Instant now_;
+  Request* const out_;
+  RequestError* const error_;
+  const std::string_view prefix_;
+  std::map<std::string, const json*> objects_;  // present, non-null objects by name
+};
+
+// Length of the valid UTF-8 sequence at s[i], or 0 if the bytes there are not one.
+size_t Utf8Length(std::string_view s, size_t i) {
+  const auto b = static_cast<unsigned char>(s[i]);
+  const size_t n = b < 0x80           ? 1
+                   : (b >> 5) == 0x6  ? 2
+                   : (b >> 4) == 0xE  ? 3
+                   : (b >> 3) == 0x1E ? 4
+                                      : 0;
+  if (n == 0 || i + n > s.size()) return 0;
+  for (size_t k = 1; k < n; ++k) {
+    if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return 0;
+  }
+  return n;
+}
+
+// nlohmann's "[json.exception.parse_error.101] parse error at line 1, column 5: ..."
+// as "at line 1, column 5: ...". The text quotes the bytes last read, which may be
+// invalid UTF-8; those bytes become U+FFFD so the error itself is valid JSON.
+std::string ParseErrorDetail(const std::string& what) {
+  constexpr std::string_view kMarker = "parse error ";
+  const size_t at = what.find(kMarker);
+  const std::string_view detail = at == std::string::npos
+                                      ? std::string_view(what)
+                                      : std::string_view(what).substr(at + kMarker.size());
+  std::string clean;
+  for (size_t i = 0; i < detail.size();) {
+    const size_t n = Utf8Length(detail, i);
+    clean += n == 0 ? std::string_view("\xEF\xBF\xBD") : detail.substr(i, n);
+    i += n == 0 ? 1 : n;
+  }
+  return clean;
+}
+
+}  // namespace
+
+bool ParseRequest(const CompiledPolicy& policy, const nlohmann::json& json, Instant now,
+                  Request* out, RequestError* error, std::string_view path_prefix) {
+  *out = Request();
+  *error = RequestError();
+  try {
+    return Parser(policy, now, out, error, path_prefix).Parse(json);
+  } catch (const nlohmann::json::exception& e) {
+    // Defensive: every access above checks the type first, so this is a bug.
+    error->code = "invalid_request";
+    error->message = std::string("unexpected JSON value: ") + e.what();
+    error->path = std::string(path_prefix);
+    return false;
+  }
+}
+
+bool ParseRequestText(const CompiledPolicy& policy, std::string_view text, Instant now,
+                      Request* out, RequestError* error) {
+  nlohmann::json json;
+  try {
+    json = nlohmann::json::parse(text);
+  } catch (const nlohmann::json::exception& e) {
+    *out = Request();
+    error->code = "invalid_json";
+    error->message = "malformed JSON " + ParseErrorDetail(e.what());
+    error->path.clear();
+    return false;
+  }
+  return ParseRequest(policy, json, now, out, error);
+}
+
+}  // namespace statemark
