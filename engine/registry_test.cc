@@ -254,6 +254,60 @@ TEST_CASE("csv: rows across buffer refills") {
   CHECK(not_found);
 }
 
+// Every cell with its position, and the error, as one string.
+std::string Trace(CsvReader& reader) {
+  std::string out;
+  std::vector<CsvCell> row;
+  while (reader.NextRow(row)) {
+    for (const CsvCell& c : row) {
+      out += std::to_string(c.line) + ":" + std::to_string(c.column) + (c.quoted ? "q" : "") +
+             "[" + std::string(c.text) + "] ";
+    }
+    out += "\n";
+  }
+  if (reader.error()) {
+    out += "error " + std::to_string(reader.error()->line) + ":" +
+           std::to_string(reader.error()->column) + " " + reader.error()->message;
+  }
+  return out;
+}
+
+TEST_CASE("csv: any buffer size reads the same") {
+  const std::vector<std::string> inputs = {
+      "\xEF\xBB\xBFid,\"a \"\"b\"\"\",c\r\nx,\"multi\nline\r\n\",\"\"\n\n,,\nlast,\"q\"",
+      "a\rb,c\r\n\"d\"\"\"\"\",e\r",
+      "id\n\"one\",\"two\nthree\"x\n",
+      "id\n\"unterminated, \"\" \n",
+  };
+  TempPolicy tmp;
+  for (const std::string& input : inputs) {
+    CsvReader whole;
+    whole.OpenString(input);
+    const std::string expected = Trace(whole);
+    tmp.Write("in.csv", input);
+    for (size_t size = 1; size <= input.size() + 1; ++size) {
+      CsvReader reader(size);
+      std::string error;
+      REQUIRE(reader.Open(tmp.path("in.csv"), &error));
+      CHECK_MESSAGE(Trace(reader) == expected, "buffer size " << size);
+    }
+  }
+  CsvReader first;
+  first.OpenString(inputs[0]);
+  CHECK(Trace(first) ==
+        "1:4[id] 1:7q[a \"b\"] 1:18[c] \n"
+        "2:1[x] 2:3q[multi\nline\r\n] 4:2q[] \n"
+        "5:1[] \n"
+        "6:1[] 6:2[] 6:3[] \n"
+        "7:1[last] 7:6q[q] \n");
+  CsvReader third;
+  third.OpenString(inputs[2]);
+  CHECK(Trace(third) == "1:1[id] \nerror 3:7 unexpected `x` after the closing quote of a cell");
+  CsvReader fourth;
+  fourth.OpenString(inputs[3]);
+  CHECK(Trace(fourth) == "1:1[id] \nerror 2:1 unterminated quoted cell");
+}
+
 // --- The shipped registry ---
 
 TEST_CASE("registry: the shipped registry") {

@@ -2,13 +2,12 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
 namespace statemark::internal {
 namespace {
-
-constexpr size_t kInitialBuffer = size_t{1} << 20;  // grows when one row is longer
 
 // Bytes that end an unquoted cell (a CR only when an LF follows; see ParseRow).
 struct DelimiterTable {
@@ -29,7 +28,7 @@ std::string Printable(char c) {
 
 }  // namespace
 
-CsvReader::CsvReader() = default;
+CsvReader::CsvReader(size_t buffer_bytes) : initial_capacity_(std::max<size_t>(buffer_bytes, 1)) {}
 
 CsvReader::~CsvReader() {
   if (file_ != nullptr) std::fclose(file_);
@@ -54,7 +53,7 @@ bool CsvReader::Open(const std::string& path, std::string* error, bool* not_foun
   }
   std::setvbuf(file_, nullptr, _IONBF, 0);  // we buffer ourselves
   input_size_ = S_ISREG(st.st_mode) ? static_cast<int64_t>(st.st_size) : -1;
-  capacity_ = kInitialBuffer;
+  capacity_ = initial_capacity_;
   buf_ = std::make_unique_for_overwrite<char[]>(capacity_);
   return true;
 }

@@ -44,7 +44,8 @@ struct CsvError {
 
 class CsvReader {
  public:
-  CsvReader();
+  // `buffer_bytes`: the first read size; the buffer grows to hold the longest row.
+  explicit CsvReader(size_t buffer_bytes = size_t{1} << 20);
   ~CsvReader();
   CsvReader(const CsvReader&) = delete;
   CsvReader& operator=(const CsvReader&) = delete;
@@ -75,6 +76,7 @@ class CsvReader {
 
   std::FILE* file_ = nullptr;
   std::unique_ptr<char[]> buf_;
+  size_t initial_capacity_;
   size_t capacity_ = 0;
   size_t begin_ = 0;  // first unread byte in buf_
   size_t end_ = 0;    // end of the data in buf_
