@@ -89,14 +89,15 @@ class DecisionWriter {
 
   void Field(std::string_view name, const Decision& d, const Decision* base, Writer write,
              std::string* out) const {
-    std::string value;
-    (this->*write)(d, &value);
-    if (base != nullptr) {
-      std::string old;
-      (this->*write)(*base, &old);
-      if (old == value) return;
+    if (base == nullptr) {
+      out->append(",\"").append(name).append("\":");
+      (this->*write)(d, out);
+      return;
     }
-    out->append(",\"").append(name).append("\":").append(value);
+    std::string value, old;
+    (this->*write)(d, &value);
+    (this->*write)(*base, &old);
+    if (old != value) out->append(",\"").append(name).append("\":").append(value);
   }
 
   // Every surface; with `base`, only those whose level differs from base's.

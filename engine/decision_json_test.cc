@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "engine/compiler.h"
@@ -44,6 +45,7 @@ std::string Decide(const std::string& text, const CompiledPolicy& policy = Shipp
   REQUIRE_FALSE(decision->overflow);
   std::string out;
   AppendDecisionJson(policy, request, *decision, &out);
+  CHECK(nlohmann::json::accept(out));
   return out;
 }
 
@@ -117,6 +119,15 @@ TEST_CASE("AppendErrorJson") {
                   &out);
   CHECK(out == R"({"error":{"code":"invalid_json","message":"malformed JSON at line 1, column 1: )"
                R"(\"x\"","path":""}})");
+}
+
+TEST_CASE("the error for malformed input is valid JSON") {
+  Request request;
+  RequestError error;
+  REQUIRE_FALSE(ParseRequestText(Shipped(), "{\"a\": \"\xff\xfe\x01\"}", kNow, &request, &error));
+  std::string out;
+  AppendErrorJson(error, &out);
+  CHECK(nlohmann::json::accept(out));
 }
 
 TEST_CASE("S03: the full decision, byte for byte") {

@@ -131,7 +131,7 @@ std::string FormatRfc3339(Instant t) {
   int64_t frac = (tp - secs).count();
   std::string out = date::format("%Y-%m-%dT%H:%M:%S", secs);
   if (frac != 0) {
-    char buf[8];
+    char buf[24];
     if (frac % 1000 == 0) {
       std::snprintf(buf, sizeof buf, ".%03lld", static_cast<long long>(frac / 1000));
     } else {

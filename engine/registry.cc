@@ -89,9 +89,9 @@ std::string_view UrlHost(std::string_view url) {
     size_t colon = url.find_first_of(":/?#");
     if (colon != std::string_view::npos && url[colon] == ':') {
       size_t port_end = url.find_first_of("/?#", colon);
-      std::string_view port = url.substr(colon + 1, port_end == std::string_view::npos
-                                                        ? std::string_view::npos
-                                                        : port_end - colon - 1);
+      std::string_view port =
+          url.substr(colon + 1, port_end == std::string_view::npos ? std::string_view::npos
+                                                                   : port_end - colon - 1);
       if (port.find_first_not_of("0123456789") != std::string_view::npos) {
         return {};
       }
@@ -142,8 +142,8 @@ namespace {
 // plus the allocator's 8-byte header, rounded up to 16.
 template <typename Map>
 size_t HashMapBytes(const Map& m) {
-  const size_t node = (sizeof(void*) + sizeof(typename Map::value_type) + sizeof(size_t) + 8 + 15) /
-                      16 * 16;
+  const size_t node =
+      (sizeof(void*) + sizeof(typename Map::value_type) + sizeof(size_t) + 8 + 15) / 16 * 16;
   return m.bucket_count() * sizeof(void*) + m.size() * node;
 }
 

@@ -65,10 +65,10 @@ Vocabulary TestVocabulary() {
   // Built-in and request attributes are not registry columns.
   v.attr_account_id = AddAttribute(v, "account.id", AttrType::kString, AttrScope::kAccount, -1,
                                    false, /*builtin=*/true);
-  v.attr_sanctions = AddAttribute(v, "account.sanctions", AttrType::kListings,
-                                  AttrScope::kAccount, -1, false, /*builtin=*/true);
-  v.attr_viewer_country = AddAttribute(v, "viewer.country", AttrType::kCountry,
-                                       AttrScope::kRequest, 0, false, /*builtin=*/true);
+  v.attr_sanctions = AddAttribute(v, "account.sanctions", AttrType::kListings, AttrScope::kAccount,
+                                  -1, false, /*builtin=*/true);
+  v.attr_viewer_country = AddAttribute(v, "viewer.country", AttrType::kCountry, AttrScope::kRequest,
+                                       0, false, /*builtin=*/true);
 
   AddEnum(v, "account.affiliation",
           {"none", "state_controlled_media", "state_affiliated_media", "state_media_staff",
@@ -131,13 +131,16 @@ class TempPolicy {
   std::shared_ptr<Registry> Load(Diagnostics& diags, const Vocabulary& v = Vocab()) const {
     return internal::LoadRegistry(dir_, v, diags);
   }
-  // Loads and renders every diagnostic, sorted.
+  // Loads and renders every diagnostic, sorted, with the directory shown as `<dir>`.
   std::string Errors(const Vocabulary& v = Vocab()) const {
     Diagnostics diags;
     auto r = Load(diags, v);
     REQUIRE(r != nullptr);
     diags.Sort();
-    return RenderDiagnostics(diags);
+    std::string text = RenderDiagnostics(diags);
+    for (size_t at; (at = text.find(dir_)) != std::string::npos;)
+      text.replace(at, dir_.size(), "<dir>");
+    return text;
   }
 
  private:
@@ -260,8 +263,8 @@ std::string Trace(CsvReader& reader) {
   std::vector<CsvCell> row;
   while (reader.NextRow(row)) {
     for (const CsvCell& c : row) {
-      out += std::to_string(c.line) + ":" + std::to_string(c.column) + (c.quoted ? "q" : "") +
-             "[" + std::string(c.text) + "] ";
+      out += std::to_string(c.line) + ":" + std::to_string(c.column) + (c.quoted ? "q" : "") + "[" +
+             std::string(c.text) + "] ";
     }
     out += "\n";
   }
@@ -295,8 +298,8 @@ TEST_CASE("csv: any buffer size reads the same") {
   CsvReader first;
   first.OpenString(inputs[0]);
   CHECK(Trace(first) ==
-        "1:4[id] 1:7q[a \"b\"] 1:18[c] \n"
-        "2:1[x] 2:3q[multi\nline\r\n] 4:2q[] \n"
+        "1:4[id] 1:7q[a \"b\"] 1:17[c] \n"
+        "2:1[x] 2:3q[multi\nline\r\n] 4:3q[] \n"
         "5:1[] \n"
         "6:1[] 6:2[] 6:3[] \n"
         "7:1[last] 7:6q[q] \n");
@@ -468,7 +471,8 @@ TEST_CASE("registry: columns in any order, some missing; informational columns i
   const Registry& r = *reg;
   REQUIRE(r.size() == 2);
   CHECK(r.Id(0) == "b");
-  CHECK(r.Value(0, Col(r, "account.home_country")) == ValueOf(Vocab(), "account.home_country", "FR"));
+  CHECK(r.Value(0, Col(r, "account.home_country")) ==
+        ValueOf(Vocab(), "account.home_country", "FR"));
   CHECK(r.Value(0, Col(r, "account.affiliation")) == Registry::kAbsent);
   CHECK(r.EffectiveAt(0, Col(r, "account.integrity_status")) == At("2024-06-24T22:00:00Z"));
   CHECK(r.Value(1, Col(r, "account.home_country")) == Registry::kAbsent);
@@ -507,72 +511,73 @@ TEST_CASE("string table") {
 
 TEST_CASE("accounts.csv diagnostics") {
   TempPolicy tmp;
-  const std::string f = tmp.path("accounts.csv");
 
   SUBCASE("unknown and duplicate columns") {
     tmp.Write("accounts.csv", "id,afiliation,home_country,home_country,colour\nrt_en,,,,\n");
     CHECK(tmp.Errors() ==
-          f + ":1:4: error[unknown-column]: unknown column `afiliation`; did you mean "
-              "`affiliation`?\n"
-              "  id,afiliation,home_country,home_country,colour\n"
-              "     ^\n" +
-          f + ":1:28: error[duplicate-column]: duplicate column `home_country`\n"
-              "  id,afiliation,home_country,home_country,colour\n"
-              "                             ^\n" +
-          f + ":1:41: error[unknown-column]: unknown column `colour`\n"
-              "  id,afiliation,home_country,home_country,colour\n"
-              "                                          ^\n");
+          "<dir>/registry/accounts.csv:1:4: error[unknown-column]: unknown column `afiliation`; "
+          "did you mean `affiliation`?\n"
+          "  id,afiliation,home_country,home_country,colour\n"
+          "     ^\n"
+          "<dir>/registry/accounts.csv:1:28: error[duplicate-column]: duplicate column "
+          "`home_country`\n"
+          "  id,afiliation,home_country,home_country,colour\n"
+          "                             ^\n"
+          "<dir>/registry/accounts.csv:1:41: error[unknown-column]: unknown column `colour`\n"
+          "  id,afiliation,home_country,home_country,colour\n"
+          "                                          ^\n");
   }
   SUBCASE("a dated column's date") {
     tmp.Write("accounts.csv", "id,integrity_status_efective_at\n");
     CHECK(tmp.Errors() ==
-          f + ":1:4: error[unknown-column]: unknown column `integrity_status_efective_at`; did "
-              "you mean `integrity_status_effective_at`?\n"
-              "  id,integrity_status_efective_at\n"
-              "     ^\n");
+          "<dir>/registry/accounts.csv:1:4: error[unknown-column]: unknown column "
+          "`integrity_status_efective_at`; did you mean `integrity_status_effective_at`?\n"
+          "  id,integrity_status_efective_at\n"
+          "     ^\n");
   }
   SUBCASE("missing id column") {
     tmp.Write("accounts.csv", "affiliation\nnone\n");
-    CHECK(tmp.Errors() == f + ":1:1: error[missing-column]: missing column `id`\n"
-                              "  affiliation\n"
-                              "  ^\n");
+    CHECK(tmp.Errors() ==
+          "<dir>/registry/accounts.csv:1:1: error[missing-column]: missing column `id`\n"
+          "  affiliation\n"
+          "  ^\n");
   }
   SUBCASE("unknown enum value") {
     tmp.Write("accounts.csv", "id,affiliation\nrt_en,state_controled_media\n");
     CHECK(tmp.Errors() ==
-          f + ":2:7: error[unknown-value]: unknown affiliation `state_controled_media`; did you "
-              "mean `state_controlled_media`?\n"
-              "  rt_en,state_controled_media\n"
-              "        ^\n");
+          "<dir>/registry/accounts.csv:2:7: error[unknown-value]: unknown affiliation "
+          "`state_controled_media`; did you mean `state_controlled_media`?\n"
+          "  rt_en,state_controled_media\n"
+          "        ^\n");
   }
   SUBCASE("unknown country") {
     tmp.Write("accounts.csv", "id,affiliated_state,home_country\nrt_en,XX,ru\n");
     CHECK(tmp.Errors() ==
-          f + ":2:7: error[bad-country]: unknown country code `XX` in column "
-              "`affiliated_state`\n"
-              "  rt_en,XX,ru\n"
-              "        ^\n" +
-          f + ":2:10: error[bad-country]: unknown country code `ru` in column `home_country`; "
-              "did you mean `RU`?\n"
-              "  rt_en,XX,ru\n"
-              "           ^\n");
+          "<dir>/registry/accounts.csv:2:7: error[bad-country]: unknown country code `XX` in "
+          "column `affiliated_state`\n"
+          "  rt_en,XX,ru\n"
+          "        ^\n"
+          "<dir>/registry/accounts.csv:2:10: error[bad-country]: unknown country code `ru` in "
+          "column `home_country`; did you mean `RU`?\n"
+          "  rt_en,XX,ru\n"
+          "           ^\n");
   }
   SUBCASE("bad boolean") {
     tmp.Write("accounts.csv", "id,geopolitical_role\nfr_president,yes\n");
     CHECK(tmp.Errors() ==
-          f + ":2:14: error[bad-bool]: bad boolean `yes` in column `geopolitical_role`; write "
-              "`true` or `false`\n"
-              "  fr_president,yes\n"
-              "               ^\n");
+          "<dir>/registry/accounts.csv:2:14: error[bad-bool]: bad boolean `yes` in column "
+          "`geopolitical_role`; write `true` or `false`\n"
+          "  fr_president,yes\n"
+          "               ^\n");
   }
   SUBCASE("bad effective date") {
     tmp.Write("accounts.csv",
               "id,integrity_status,integrity_status_effective_at\np,under_review,2024-02-30\n");
     CHECK(tmp.Errors() ==
-          f + ":2:16: error[bad-time]: bad time `2024-02-30` in column "
-              "`integrity_status_effective_at`: no such date\n"
-              "  p,under_review,2024-02-30\n"
-              "                 ^\n");
+          "<dir>/registry/accounts.csv:2:16: error[bad-time]: bad time `2024-02-30` in column "
+          "`integrity_status_effective_at`: no such date\n"
+          "  p,under_review,2024-02-30\n"
+          "                 ^\n");
   }
   SUBCASE("rows of the wrong width, missing and duplicate ids") {
     tmp.Write("accounts.csv",
@@ -584,18 +589,19 @@ TEST_CASE("accounts.csv diagnostics") {
               ",none,FR\n"
               "\"a\",none,GB\n");
     CHECK(tmp.Errors() ==
-          f + ":3:1: error[bad-row]: row has 5 cells; the header has 3\n"
-              "  b,none,FR,extra,cells\n"
-              "  ^\n" +
-          f + ":4:1: error[bad-row]: row has 1 cell; the header has 3\n"
-              "  c\n"
-              "  ^\n" +
-          f + ":6:1: error[missing-id]: missing account id\n"
-              "  ,none,FR\n"
-              "  ^\n" +
-          f + ":7:1: error[duplicate-account]: duplicate account `a`; first defined on line 2\n"
-              "  \"a\",none,GB\n"
-              "  ^\n");
+          "<dir>/registry/accounts.csv:3:1: error[bad-row]: row has 5 cells; the header has 3\n"
+          "  b,none,FR,extra,cells\n"
+          "  ^\n"
+          "<dir>/registry/accounts.csv:4:1: error[bad-row]: row has 1 cell; the header has 3\n"
+          "  c\n"
+          "  ^\n"
+          "<dir>/registry/accounts.csv:6:1: error[missing-id]: missing account id\n"
+          "  ,none,FR\n"
+          "  ^\n"
+          "<dir>/registry/accounts.csv:7:1: error[duplicate-account]: duplicate account `a`; first "
+          "defined on line 2\n"
+          "  \"a\",none,GB\n"
+          "  ^\n");
     Diagnostics diags;
     auto reg = tmp.Load(diags);
     CHECK(reg->Find("a") == 0);  // the first definition
@@ -607,25 +613,27 @@ TEST_CASE("accounts.csv diagnostics") {
     AddAttribute(v, "account.topics", AttrType::kEnumSet, AttrScope::kAccount, topics);
     tmp.Write("accounts.csv", "id,topics\na,food\n");
     CHECK(tmp.Errors(v) ==
-          f + ":1:4: error[unsupported-column]: column `topics` has type `enum_set`, which the "
-              "registry cannot hold\n"
-              "  id,topics\n"
-              "     ^\n");
+          "<dir>/registry/accounts.csv:1:4: error[unsupported-column]: column `topics` has type "
+          "`enum_set`, which the registry cannot hold\n"
+          "  id,topics\n"
+          "     ^\n");
     Diagnostics diags;
     auto reg = tmp.Load(diags, v);
     CHECK(reg->column_count() == 11);
-    CHECK(reg->Value(0, reg->Column(v.attribute_index.at("account.topics"))) ==
-          Registry::kAbsent);
+    CHECK(reg->Value(0, reg->Column(v.attribute_index.at("account.topics"))) == Registry::kAbsent);
   }
   SUBCASE("unterminated quote") {
     tmp.Write("accounts.csv", "id,parent_entity\na,\"TV-Novosti\nb,x\n");
-    CHECK(tmp.Errors() == f + ":2:3: error[bad-csv]: unterminated quoted cell\n"
-                              "  a,\"TV-Novosti\n"
-                              "    ^\n");
+    CHECK(tmp.Errors() ==
+          "<dir>/registry/accounts.csv:2:3: error[bad-csv]: unterminated quoted cell\n"
+          "  a,\"TV-Novosti\n"
+          "    ^\n");
   }
   SUBCASE("an unreadable file") {
-    std::filesystem::create_directories(f);  // a directory where the file should be
-    CHECK(tmp.Errors() == f + ": error[io-error]: cannot read the file: is a directory\n");
+    // A directory where the file should be.
+    std::filesystem::create_directories(tmp.path("accounts.csv"));
+    CHECK(tmp.Errors() ==
+          "<dir>/registry/accounts.csv: error[io-error]: cannot read the file: is a directory\n");
   }
   SUBCASE("errors stop after 100 per file") {
     std::string text = "id,geopolitical_role\n";
@@ -644,7 +652,6 @@ TEST_CASE("accounts.csv diagnostics") {
 
 TEST_CASE("listings.csv diagnostics") {
   TempPolicy tmp;
-  const std::string f = tmp.path("listings.csv");
   tmp.Write("accounts.csv",
             "id,parent_entity\nrt_en,TV-Novosti\nrt_fr,TV-Novosti\nria,Rossiya Segodnya\n");
   const std::string header = "list,account,parent_entity,entity_name,from,until\n";
@@ -669,33 +676,36 @@ TEST_CASE("listings.csv diagnostics") {
     CHECK(reg->Listings(reg->Find("ria")).empty());
   }
   SUBCASE("unknown list and account") {
-    tmp.Write("listings.csv", header + "eu_833_anex_xv,rt_eng,,RT,2022-03-02 Europe/Brussels,\n"
-                                       "eu_833,rt_en,,RT,2022-03-02 Europe/Brussels,\n");
+    tmp.Write("listings.csv", header +
+                                  "eu_833_anex_xv,rt_eng,,RT,2022-03-02 Europe/Brussels,\n"
+                                  "eu_833,rt_en,,RT,2022-03-02 Europe/Brussels,\n");
     CHECK(tmp.Errors() ==
-          f + ":2:1: error[unknown-list]: unknown sanctions list `eu_833_anex_xv`; did you mean "
-              "`eu_833_annex_xv`?\n"
-              "  eu_833_anex_xv,rt_eng,,RT,2022-03-02 Europe/Brussels,\n"
-              "  ^\n" +
-          f + ":2:16: error[unknown-account]: unknown account `rt_eng`; did you mean `rt_en`?\n"
-              "  eu_833_anex_xv,rt_eng,,RT,2022-03-02 Europe/Brussels,\n"
-              "                 ^\n" +
-          f + ":3:1: error[unknown-list]: unknown sanctions list `eu_833`\n"
-              "  eu_833,rt_en,,RT,2022-03-02 Europe/Brussels,\n"
-              "  ^\n");
+          "<dir>/registry/listings.csv:2:1: error[unknown-list]: unknown sanctions list "
+          "`eu_833_anex_xv`; did you mean `eu_833_annex_xv`?\n"
+          "  eu_833_anex_xv,rt_eng,,RT,2022-03-02 Europe/Brussels,\n"
+          "  ^\n"
+          "<dir>/registry/listings.csv:2:16: error[unknown-account]: unknown account `rt_eng`; did "
+          "you mean `rt_en`?\n"
+          "  eu_833_anex_xv,rt_eng,,RT,2022-03-02 Europe/Brussels,\n"
+          "                 ^\n"
+          "<dir>/registry/listings.csv:3:1: error[unknown-list]: unknown sanctions list `eu_833`\n"
+          "  eu_833,rt_en,,RT,2022-03-02 Europe/Brussels,\n"
+          "  ^\n");
   }
   SUBCASE("account xor parent entity") {
-    tmp.Write("listings.csv", header +
-                                  "eu_833_annex_xv,rt_en,TV-Novosti,RT,2022-03-02 Europe/Brussels,\n"
-                                  "eu_833_annex_xv,,,RT,2022-03-02 Europe/Brussels,\n");
+    tmp.Write("listings.csv",
+              header +
+                  "eu_833_annex_xv,rt_en,TV-Novosti,RT,2022-03-02 Europe/Brussels,\n"
+                  "eu_833_annex_xv,,,RT,2022-03-02 Europe/Brussels,\n");
     CHECK(tmp.Errors() ==
-          f + ":2:17: error[bad-listing]: a listing names an `account` or a `parent_entity`, "
-              "not both\n"
-              "  eu_833_annex_xv,rt_en,TV-Novosti,RT,2022-03-02 Europe/Brussels,\n"
-              "                  ^\n" +
-          f + ":3:17: error[bad-listing]: a listing names an `account` or a `parent_entity`; "
-              "this one names neither\n"
-              "  eu_833_annex_xv,,,RT,2022-03-02 Europe/Brussels,\n"
-              "                  ^\n");
+          "<dir>/registry/listings.csv:2:17: error[bad-listing]: a listing names an `account` or a "
+          "`parent_entity`, not both\n"
+          "  eu_833_annex_xv,rt_en,TV-Novosti,RT,2022-03-02 Europe/Brussels,\n"
+          "                  ^\n"
+          "<dir>/registry/listings.csv:3:17: error[bad-listing]: a listing names an `account` or a "
+          "`parent_entity`; this one names neither\n"
+          "  eu_833_annex_xv,,,RT,2022-03-02 Europe/Brussels,\n"
+          "                  ^\n");
   }
   SUBCASE("bad times and empty windows") {
     tmp.Write("listings.csv", header +
@@ -705,46 +715,46 @@ TEST_CASE("listings.csv diagnostics") {
                                   "eu_833_annex_xv,rt_en,,RT,2022-03-02T00:00:00Z,"
                                   "2022-03-02T01:00:00+01:00\n");
     CHECK(tmp.Errors() ==
-          f + ":2:27: error[bad-time]: bad time `2022-03-02 Europe/Brusels` in column `from`: "
-              "unknown time zone `Europe/Brusels`\n"
-              "  eu_833_annex_xv,rt_en,,RT,2022-03-02 Europe/Brusels,\n"
-              "                            ^\n" +
-          f + ":3:27: error[bad-time]: a listing needs a `from` time\n"
-              "  eu_833_annex_xv,rt_en,,RT,,\n"
-              "                            ^\n" +
-          f + ":4:48: error[bad-time]: bad time `2022-03-02` in column `until`: expected a time "
-              "after the date, as THH:MM:SS\n"
-              "  eu_833_annex_xv,rt_en,,RT,2022-03-02T00:00:00Z,2022-03-02\n"
-              "                                                 ^\n" +
-          f + ":5:48: error[empty-window]: empty listing window: `until` 2022-03-02T00:00:00Z "
-              "is not after `from` 2022-03-02T00:00:00Z\n"
-              "  eu_833_annex_xv,rt_en,,RT,2022-03-02T00:00:00Z,2022-03-02T01:00:00+01:00\n"
-              "                                                 ^\n");
+          "<dir>/registry/listings.csv:2:27: error[bad-time]: bad time `2022-03-02 Europe/Brusels` "
+          "in column `from`: unknown time zone `Europe/Brusels`\n"
+          "  eu_833_annex_xv,rt_en,,RT,2022-03-02 Europe/Brusels,\n"
+          "                            ^\n"
+          "<dir>/registry/listings.csv:3:27: error[bad-time]: a listing needs a `from` time\n"
+          "  eu_833_annex_xv,rt_en,,RT,,\n"
+          "                            ^\n"
+          "<dir>/registry/listings.csv:4:48: error[bad-time]: bad time `2022-03-02` in column "
+          "`until`: expected a time after the date, as THH:MM:SS\n"
+          "  eu_833_annex_xv,rt_en,,RT,2022-03-02T00:00:00Z,2022-03-02\n"
+          "                                                 ^\n"
+          "<dir>/registry/listings.csv:5:48: error[empty-window]: empty listing window: `until` "
+          "2022-03-02T00:00:00Z is not after `from` 2022-03-02T00:00:00Z\n"
+          "  eu_833_annex_xv,rt_en,,RT,2022-03-02T00:00:00Z,2022-03-02T01:00:00+01:00\n"
+          "                                                 ^\n");
   }
   SUBCASE("a parent entity no account has") {
     tmp.Write("listings.csv",
               header + "uk_internet_sanctions_list,,TV-Novost,TV-Novosti,2022-04-29T00:00:00Z,\n");
     CHECK(tmp.Errors() ==
-          f + ":2:29: warning[unused-listing]: no account has parent entity `TV-Novost`; did "
-              "you mean `TV-Novosti`?\n"
-              "  uk_internet_sanctions_list,,TV-Novost,TV-Novosti,2022-04-29T00:00:00Z,\n"
-              "                              ^\n");
+          "<dir>/registry/listings.csv:2:29: warning[unused-listing]: no account has parent entity "
+          "`TV-Novost`; did you mean `TV-Novosti`?\n"
+          "  uk_internet_sanctions_list,,TV-Novost,TV-Novosti,2022-04-29T00:00:00Z,\n"
+          "                              ^\n");
   }
   SUBCASE("missing columns") {
     tmp.Write("listings.csv", "list,entity_name\n");
-    CHECK(tmp.Errors() == f + ":1:1: error[missing-column]: missing column `account` or "
-                              "`parent_entity`\n"
-                              "  list,entity_name\n"
-                              "  ^\n" +
-                          f + ":1:1: error[missing-column]: missing column `from`\n"
-                              "  list,entity_name\n"
-                              "  ^\n");
+    CHECK(tmp.Errors() ==
+          "<dir>/registry/listings.csv:1:1: error[missing-column]: missing column `account` or "
+          "`parent_entity`\n"
+          "  list,entity_name\n"
+          "  ^\n"
+          "<dir>/registry/listings.csv:1:1: error[missing-column]: missing column `from`\n"
+          "  list,entity_name\n"
+          "  ^\n");
   }
 }
 
 TEST_CASE("domains.csv diagnostics") {
   TempPolicy tmp;
-  const std::string f = tmp.path("domains.csv");
   tmp.Write("accounts.csv", "id\nrt_en\nrt_fr\n");
   tmp.Write("domains.csv",
             "account,pattern\n"
@@ -753,18 +763,62 @@ TEST_CASE("domains.csv diagnostics") {
             "rt_fr,\n"
             "rt_en,(.+\\.)?rt\\.com\n");
   CHECK(tmp.Errors() ==
-        f + ":2:7: error[bad-regex]: invalid domain pattern `(rt\\.com`: missing ): (rt\\.com\n"
-            "  rt_en,(rt\\.com\n"
-            "        ^\n" +
-        f + ":3:1: error[unknown-account]: unknown account `rt_fn`; did you mean `rt_en`?\n"
-            "  rt_fn,francais\\.rt\\.com\n"
-            "  ^\n" +
-        f + ":4:7: error[bad-regex]: empty domain pattern\n"
-            "  rt_fr,\n"
-            "        ^\n");
+        "<dir>/registry/domains.csv:2:7: error[bad-regex]: invalid domain pattern `(rt\\.com`: "
+        "missing ): (rt\\.com\n"
+        "  rt_en,(rt\\.com\n"
+        "        ^\n"
+        "<dir>/registry/domains.csv:3:1: error[unknown-account]: unknown account `rt_fn`; did you "
+        "mean `rt_en`?\n"
+        "  rt_fn,francais\\.rt\\.com\n"
+        "  ^\n"
+        "<dir>/registry/domains.csv:4:7: error[bad-regex]: empty domain pattern\n"
+        "  rt_fr,\n"
+        "        ^\n");
   Diagnostics diags;
   auto reg = tmp.Load(diags);
   CHECK(reg->ResolveLink("https://francais.rt.com") == reg->Find("rt_en"));
+}
+
+TEST_CASE("domains.csv and listings.csv headers") {
+  TempPolicy tmp;
+  tmp.Write("accounts.csv", "id\nrt_en\n");
+  tmp.Write("domains.csv", "acount,patern\nrt_en,rt\\.com\n");
+  tmp.Write("listings.csv",
+            "list,account,from,untill\neu_833_annex_xv,rt_en,2022-03-02T00:00:00Z\n");
+  CHECK(tmp.Errors() ==
+        "<dir>/registry/domains.csv:1:1: error[missing-column]: missing column `account`\n"
+        "  acount,patern\n"
+        "  ^\n"
+        "<dir>/registry/domains.csv:1:1: error[missing-column]: missing column `pattern`\n"
+        "  acount,patern\n"
+        "  ^\n"
+        "<dir>/registry/domains.csv:1:1: error[unknown-column]: unknown column `acount`; did you "
+        "mean `account`?\n"
+        "  acount,patern\n"
+        "  ^\n"
+        "<dir>/registry/domains.csv:1:8: error[unknown-column]: unknown column `patern`; did you "
+        "mean `pattern`?\n"
+        "  acount,patern\n"
+        "         ^\n"
+        "<dir>/registry/listings.csv:1:19: error[unknown-column]: unknown column `untill`; did you "
+        "mean `until`?\n"
+        "  list,account,from,untill\n"
+        "                    ^\n"
+        "<dir>/registry/listings.csv:2:1: error[bad-row]: row has 3 cells; the header has 4\n"
+        "  eu_833_annex_xv,rt_en,2022-03-02T00:00:00Z\n"
+        "  ^\n");
+}
+
+TEST_CASE("no id suggestions beyond 10,000 accounts") {
+  TempPolicy tmp;
+  std::string accounts = "id\n";
+  for (int i = 0; i <= 10000; ++i) accounts += "acct_" + std::to_string(i) + "\n";
+  tmp.Write("accounts.csv", accounts);
+  tmp.Write("domains.csv", "account,pattern\nacct_1x,x\\.com\n");
+  CHECK(tmp.Errors() ==
+        "<dir>/registry/domains.csv:2:1: error[unknown-account]: unknown account `acct_1x`\n"
+        "  acct_1x,x\\.com\n"
+        "  ^\n");
 }
 
 }  // namespace

@@ -319,9 +319,12 @@ class Parser {
     auto parts = SplitName(a.name);
     if (!parts || parts->first == "request") return true;
     const json* v = Field(parts->first, parts->second);
-    if (v == nullptr) return ApplyAbsent(i, parts->first);
-    if (a.scope == AttrScope::kAccount) out_->has_inline_account = true;
-    if (!ParseValue(i, *v)) return false;
+    if (v == nullptr) {
+      if (!ApplyAbsent(i, parts->first)) return false;
+    } else {
+      if (a.scope == AttrScope::kAccount) out_->has_inline_account = true;
+      if (!ParseValue(i, *v)) return false;
+    }
     return !a.dated || ParseEffectiveAt(i, parts->second);
   }
 
@@ -417,15 +420,17 @@ class Parser {
     return true;
   }
 
-  // `<field>_effective_at` of a dated account attribute given inline.
+  // `<field>_effective_at` of a dated account attribute given inline: when the value
+  // takes effect (before it, the attribute's default applies, as for registry rows).
   bool ParseEffectiveAt(int i, const std::string& field) {
     const std::string name = field + std::string(kEffectiveAtSuffix);
     const json* v = Field("account", name);
-    const internal::Slot* s = ValueSlot(i);
-    if (v == nullptr || s == nullptr) return true;
+    if (v == nullptr) return true;
     std::optional<Instant> t = ParseInstantField(*v, "account." + name);
     if (!t) return false;
-    out_->inline_effective_at[static_cast<size_t>(s->index)] = t->micros;
+    if (const internal::Slot* s = ValueSlot(i)) {
+      out_->inline_effective_at[static_cast<size_t>(s->index)] = t->micros;
+    }
     return true;
   }
 

@@ -129,10 +129,9 @@ CsvReader::Parse CsvReader::ParseRow(std::vector<CsvCell>& row) {
         const char* r = static_cast<const char*>(std::memchr(q, '"', static_cast<size_t>(e - q)));
         const char* scan_end = r != nullptr ? r : e;
         // Line breaks inside the quotes still start new lines of the file.
-        for (const char* n = q;
-             (n = static_cast<const char*>(std::memchr(n, '\n', static_cast<size_t>(scan_end - n)))) !=
-             nullptr;
-             ++n) {
+        for (const char* n = q; n < scan_end; ++n) {
+          n = static_cast<const char*>(std::memchr(n, '\n', static_cast<size_t>(scan_end - n)));
+          if (n == nullptr) break;
           ++line;
           line_start = offset(n + 1);
         }

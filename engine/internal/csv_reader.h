@@ -84,8 +84,8 @@ class CsvReader {
   bool at_start_ = true;
   int64_t base_ = 0;  // input offset of buf_[0]
   int64_t input_size_ = -1;
-  int line_ = 1;             // line of buf_[begin_]
-  int64_t line_start_ = 0;   // input offset of the first byte of that line
+  int line_ = 1;                   // line of buf_[begin_]
+  int64_t line_start_ = 0;         // input offset of the first byte of that line
   std::vector<uint32_t> escaped_;  // cells of the current row that hold `""`
   std::optional<CsvError> error_;
 };

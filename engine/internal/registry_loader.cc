@@ -79,8 +79,9 @@ void ReportCsvError(const CsvReader& reader, FileReporter& report) {
 
 // Maps each header cell to its index in `names`, or -1 (unknown, duplicate or empty,
 // each reported). `found[i]` tells whether names[i] appears.
-std::vector<int> MapHeader(const std::vector<CsvCell>& header, const std::vector<std::string>& names,
-                           FileReporter& report, std::vector<bool>& found) {
+std::vector<int> MapHeader(const std::vector<CsvCell>& header,
+                           const std::vector<std::string>& names, FileReporter& report,
+                           std::vector<bool>& found) {
   std::vector<int> map(header.size(), -1);
   found.assign(names.size(), false);
   for (size_t i = 0; i < header.size(); ++i) {
@@ -187,7 +188,6 @@ class RegistryBuilder {
   std::shared_ptr<Registry> Build() {
     SetUpColumns();
     LoadAccounts();
-    IndexIds();
     LoadListings();
     LoadDomains();
     // Every account has a listing range, even when listings.csv is missing.
@@ -202,7 +202,7 @@ class RegistryBuilder {
   void LoadAccounts();
   void ReserveForRows(size_t rows, size_t id_bytes);
   void ParseValue(const ColumnSpec& spec, const CsvCell& cell, uint32_t& out, FileReporter& report);
-  void IndexIds();
+  void IndexIds(FileReporter& report);
   void LoadListings();
   void ExpandListings(std::vector<std::pair<uint32_t, Listing>>& listings);
   void LoadDomains();
@@ -393,6 +393,7 @@ void RegistryBuilder::LoadAccounts() {
   ShrinkIfLoose(r.id_bytes_);
   ShrinkIfLoose(r.values_);
   ShrinkIfLoose(r.dated_at_);
+  IndexIds(report);
 }
 
 void RegistryBuilder::ParseValue(const ColumnSpec& spec, const CsvCell& cell, uint32_t& out,
@@ -447,9 +448,8 @@ void RegistryBuilder::ParseValue(const ColumnSpec& spec, const CsvCell& cell, ui
 
 // Builds the id index. It is built only now, when id_bytes_ no longer moves, because
 // its keys are views into id_bytes_.
-void RegistryBuilder::IndexIds() {
+void RegistryBuilder::IndexIds(FileReporter& report) {
   Registry& r = r_;
-  FileReporter report(dir_ + "accounts.csv", diags_);
   r.by_id_.reserve(r.offsets_.size());
   for (int a = 0; a < r.size(); ++a) {
     auto [it, inserted] = r.by_id_.emplace(r.Id(a), a);
@@ -473,8 +473,9 @@ int RegistryBuilder::FindAccount(const CsvCell& cell, FileReporter& report) {
       for (int i = 0; i < r_.size(); ++i) id_candidates_.emplace_back(r_.Id(i));
     }
   }
-  report.Error(cell, "unknown-account",
-               "unknown account " + Tick(cell.text) + internal::DidYouMean(cell.text, id_candidates_));
+  report.Error(
+      cell, "unknown-account",
+      "unknown account " + Tick(cell.text) + internal::DidYouMean(cell.text, id_candidates_));
   return -1;
 }
 
@@ -488,8 +489,8 @@ void RegistryBuilder::LoadListings() {
     return;
   }
   enum Name { kList, kAccount, kParent, kEntityName, kFrom, kUntil, kNameCount };
-  const std::vector<std::string> names = {"list", "account", "parent_entity",
-                                          "entity_name", "from", "until"};
+  const std::vector<std::string> names = {"list",        "account", "parent_entity",
+                                          "entity_name", "from",    "until"};
   std::vector<bool> found;
   const std::vector<int> header_map = MapHeader(row, names, report, found);
   bool complete = true;
@@ -500,8 +501,7 @@ void RegistryBuilder::LoadListings() {
     }
   }
   if (!found[kAccount] && !found[kParent]) {
-    report.Error(row[0].line, 1, "missing-column",
-                 "missing column `account` or `parent_entity`");
+    report.Error(row[0].line, 1, "missing-column", "missing column `account` or `parent_entity`");
     complete = false;
   }
   if (!complete) return;
@@ -562,7 +562,8 @@ void RegistryBuilder::LoadListings() {
     } else {
       InstantOrError t = ParsePolicyInstant(from.text);
       if (const auto* err = std::get_if<std::string>(&t)) {
-        report.Error(from, "bad-time", "bad time " + Tick(from.text) + " in column `from`: " + *err);
+        report.Error(from, "bad-time",
+                     "bad time " + Tick(from.text) + " in column `from`: " + *err);
         ok = false;
       } else {
         listing.from = std::get<Instant>(t);
@@ -736,7 +737,8 @@ void RegistryBuilder::LoadDomains() {
     }
     if (a < 0) continue;
     std::string error;
-    const int index = set->set.Add(re2::StringPiece(pattern.text.data(), pattern.text.size()), &error);
+    const int index =
+        set->set.Add(re2::StringPiece(pattern.text.data(), pattern.text.size()), &error);
     if (index < 0) {
       report.Error(pattern, "bad-regex",
                    "invalid domain pattern " + Tick(pattern.text) + ": " + error);
