@@ -18,6 +18,7 @@ int Validate(const Args& args);
 int Eval(const Args& args);
 int Test(const Args& args);
 int Explain(const Args& args);
+int Bench(const Args& args);
 
 }  // namespace statemark::cli
 

@@ -18,6 +18,8 @@ constexpr const char* kUsage =
     "                                  run the policy's own test cases\n"
     "  explain [--rules DIR] REQUEST.json\n"
     "                                  the decision, with the reason for every part\n"
+    "  bench [--rules DIR] [--requests FILE | --generate N] [--seconds T] [--json]\n"
+    "                                  evaluation speed per decision\n"
     "\n"
     "exit status: 0 success, 1 a check failed, 2 usage error\n";
 
@@ -36,6 +38,7 @@ int main(int argc, char** argv) {
       {"validate", statemark::cli::Validate},
       {"test", statemark::cli::Test},
       {"explain", statemark::cli::Explain},
+      {"bench", statemark::cli::Bench},
   };
   if (command == "help" || command == "--help" || command == "-h") {
     std::cout << kUsage;

@@ -89,21 +89,35 @@ void PrintResult(const PolicyTestResult& r, bool verbose) {
 // ---------------------------------------------------------------------------------
 // JUnit XML: one testsuite per file, one testcase per case.
 
+// The entity that stands for `c` in XML text and attributes, or nullptr for none.
+const char* XmlEntity(char c) {
+  switch (c) {
+    case '&':
+      return "&amp;";
+    case '<':
+      return "&lt;";
+    case '>':
+      return "&gt;";
+    case '"':
+      return "&quot;";
+    case '\'':
+      return "&apos;";
+    case '\n':
+      return "&#10;";  // kept in attributes, where a raw newline would read as a space
+    case '\t':
+      return "&#9;";
+    default:
+      return nullptr;
+  }
+}
+
 std::string XmlEscape(std::string_view s) {
   std::string out;
-  for (char ch : s) {
-    const auto c = static_cast<unsigned char>(ch);
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&apos;"; break;
-      case '\n': out += "&#10;"; break;
-      case '\t': out += "&#9;"; break;
-      default:
-        // XML 1.0 cannot hold other control characters, even escaped.
-        if (c >= 0x20 || c == '\r') out.push_back(ch);
+  for (char c : s) {
+    if (const char* entity = XmlEntity(c)) {
+      out += entity;
+    } else if (static_cast<unsigned char>(c) >= 0x20 || c == '\r') {
+      out.push_back(c);  // XML 1.0 cannot hold other control characters, even escaped
     }
   }
   return out;
@@ -119,8 +133,8 @@ std::string FileStem(const std::string& path) {
 void WriteTestCase(const PolicyTestResult& r, std::ostream& out) {
   const PolicyTestCase& t = *r.test;
   out << "    <testcase name=\"" << XmlEscape(t.name) << "\" classname=\""
-      << XmlEscape(FileStem(t.file)) << "\" file=\"" << XmlEscape(t.file) << "\" line=\""
-      << t.line << "\"";
+      << XmlEscape(FileStem(t.file)) << "\" file=\"" << XmlEscape(t.file) << "\" line=\"" << t.line
+      << "\"";
   if (r.passed) {
     out << "/>\n";
     return;
@@ -144,8 +158,8 @@ std::string JUnitXml(const std::vector<PolicyTestResult>& results) {
     while (end < results.size() && results[end].test->file == results[i].test->file) {
       suite_failures += results[end++].passed ? 0 : 1;
     }
-    out << "  <testsuite name=\"" << XmlEscape(results[i].test->file) << "\" tests=\""
-        << end - i << "\" failures=\"" << suite_failures << "\">\n";
+    out << "  <testsuite name=\"" << XmlEscape(results[i].test->file) << "\" tests=\"" << end - i
+        << "\" failures=\"" << suite_failures << "\">\n";
     for (; i < end; ++i) WriteTestCase(results[i], out);
     out << "  </testsuite>\n";
   }
@@ -199,8 +213,7 @@ int Test(const Args& args) {
     PrintResult(r, options.verbose);
     failed += r.passed ? 0 : 1;
   }
-  std::cout << results.size() - static_cast<size_t>(failed) << " passed, " << failed
-            << " failed\n";
+  std::cout << results.size() - static_cast<size_t>(failed) << " passed, " << failed << " failed\n";
   const bool coverage_ok = ReportCoverage(ComputeCoverage(*policy, results), options.min_coverage);
   const bool junit_ok = options.junit.empty() || WriteFile(options.junit, JUnitXml(results));
   return failed == 0 && coverage_ok && junit_ok ? kExitOk : kExitFailed;

@@ -73,6 +73,7 @@ class CompiledPolicy {
   friend class ConditionRunner;
   friend void FillAccountFacts(const CompiledPolicy&, int, Instant, AccountFacts*);
   friend void FillAuthorFacts(const CompiledPolicy&, const Request&, AccountFacts*);
+  friend const AccountFacts& AuthorFacts(const CompiledPolicy&, const Request&, AccountFacts*);
 
   // How to copy a registry row into AccountFacts.
   struct AccountColumn {
@@ -90,6 +91,7 @@ class CompiledPolicy {
   int16_t state_slot_ = -1;       // account.affiliated_state, if declared
   int16_t time_slot_ = -1;
   bool uses_account_id_ = false;  // some rule tests account.id
+  std::vector<std::pair<int16_t, uint32_t>> dated_account_slots_;  // slot, default value
   std::vector<internal::Slot> slots_;  // by attribute index
   std::vector<internal::Clause> clauses_;
   std::vector<internal::CompiledEffects> effects_;

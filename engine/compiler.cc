@@ -84,6 +84,12 @@ class Compiler {
       d.value[static_cast<size_t>(out_->slots_[i].index)] = static_cast<uint32_t>(a.default_value);
     }
     d.value[static_cast<size_t>(out_->known_slot_)] = 0;
+    for (size_t i = 0; i < vocab().attributes.size(); ++i) {
+      const Attribute& a = vocab().attributes[i];
+      if (a.scope != AttrScope::kAccount || !a.dated) continue;
+      out_->dated_account_slots_.emplace_back(
+          out_->slots_[i].index, a.default_value >= 0 ? static_cast<uint32_t>(a.default_value) : kAbsent);
+    }
   }
 
   void CompileRegexes() {
@@ -145,6 +151,8 @@ class Compiler {
     clause.full_condition = CompileConjunction(conjuncts);
     clause.residual_condition = CompileConjunction(residual);
     clause.effects = CompileEffects(effects);
+    clause.acts_on_organic = effects.HasOrganicEffect();
+    clause.acts_on_ad = effects.HasOrganicEffect() || effects.ads.kind != AdsEffect::Kind::kNone;
     clause.lift_begin = static_cast<uint32_t>(out_->lifts_.size());
     for (int lifted : rule.lifts) out_->lifts_.push_back(static_cast<uint32_t>(lifted));
     clause.lift_count = static_cast<uint32_t>(rule.lifts.size());

@@ -114,8 +114,7 @@ class Evaluator {
     d_.applied_count = d_.lift_count = d_.shadow_count = 0;
     d_.overflow = false;
     AccountFacts subject;
-    FillAuthorFacts(p_, r_, &subject);
-    Decide(Subject::kAccount, subject);
+    Decide(Subject::kAccount, AuthorFacts(p_, r_, &subject));
     for (int index : r_.linked_accounts) {
       FillAccountFacts(p_, index, r_.time, &subject);
       Decide(Subject::kLinkedAccount, subject);
@@ -162,7 +161,7 @@ class Evaluator {
         }
         continue;
       }
-      if (!internal::ClauseActsOn(p_, MakeApplied(e.clause, s, account), r_.is_ad)) continue;
+      if (!(r_.is_ad ? c.acts_on_ad : c.acts_on_organic)) continue;
       const auto lift = std::find(lifted_rules.begin(), lifted_rules.begin() + static_cast<long>(lifted), c.rule);
       if (lift != lifted_rules.begin() + static_cast<long>(lifted)) {
         Record(Lift{lifted_by[static_cast<size_t>(lift - lifted_rules.begin())], e.clause, s, account.registry_index});
@@ -213,9 +212,10 @@ class Evaluator {
   Decision& d_;
 };
 
+// Every account attribute other than the built-in ones is a registry column, so the
+// loop below sets every value the conditions can read.
 void FillAccountFacts(const CompiledPolicy& policy, int index, Instant time, AccountFacts* facts) {
   const Registry& registry = policy.registry();
-  *facts = policy.default_account_;
   for (size_t c = 0; c < policy.account_columns_.size(); ++c) {
     const CompiledPolicy::AccountColumn& col = policy.account_columns_[c];
     uint32_t v = registry.Value(index, static_cast<int>(c));
@@ -224,7 +224,9 @@ void FillAccountFacts(const CompiledPolicy& policy, int index, Instant time, Acc
     }
     if (v == kAbsent) v = col.default_value;
     facts->value[static_cast<size_t>(col.slot)] = v;
-    if (col.is_string && v != kAbsent) facts->text[static_cast<size_t>(col.slot)] = registry.strings().Get(v);
+    if (col.is_string) {
+      facts->text[static_cast<size_t>(col.slot)] = v == kAbsent ? std::string_view() : registry.strings().Get(v);
+    }
   }
   facts->listings = registry.Listings(index);
   facts->id = registry.Id(index);
@@ -236,28 +238,33 @@ void FillAccountFacts(const CompiledPolicy& policy, int index, Instant time, Acc
   }
 }
 
-void FillAuthorFacts(const CompiledPolicy& policy, const Request& request, AccountFacts* facts) {
+const AccountFacts& AuthorFacts(const CompiledPolicy& policy, const Request& request,
+                                AccountFacts* scratch) {
   const int index = policy.registry().Find(request.account_id);
-  if (index >= 0) return FillAccountFacts(policy, index, request.time, facts);
-  *facts = request.has_inline_account ? request.inline_account : policy.default_account_;
-  if (request.has_inline_account) {
-    // Dated inline attributes read as their default before their date.
-    for (size_t i = 0; i < policy.vocabulary().attributes.size(); ++i) {
-      const Attribute& a = policy.vocabulary().attributes[i];
-      if (!a.dated) continue;
-      const size_t slot = static_cast<size_t>(policy.slot(static_cast<int>(i)).index);
-      if (slot < request.inline_effective_at.size() && request.time.micros < request.inline_effective_at[slot]) {
-        facts->value[slot] = a.default_value >= 0 ? static_cast<uint32_t>(a.default_value) : kAbsent;
-      }
+  if (index >= 0) {
+    FillAccountFacts(policy, index, request.time, scratch);
+    return *scratch;
+  }
+  // The parser gives every request a complete inline account (defaults applied, known
+  // false), used as is unless a dated attribute is not yet in force.
+  const AccountFacts* facts = &request.inline_account;
+  for (const auto& [slot, default_value] : policy.dated_account_slots_) {
+    const size_t i = static_cast<size_t>(slot);
+    if (i >= request.inline_effective_at.size() || request.time.micros >= request.inline_effective_at[i]) {
+      continue;
     }
+    if (facts != scratch) {
+      *scratch = request.inline_account;
+      facts = scratch;
+    }
+    scratch->value[i] = default_value;
   }
-  facts->registry_index = -1;
-  facts->value[static_cast<size_t>(policy.known_slot_)] = 0;
-  if (policy.uses_account_id_) {
-    facts->id = request.inline_account.id;
-    facts->value[static_cast<size_t>(policy.id_slot_)] = policy.registry().strings().Find(request.account_id);
-    facts->text[static_cast<size_t>(policy.id_slot_)] = request.inline_account.id;
-  }
+  return *facts;
+}
+
+void FillAuthorFacts(const CompiledPolicy& policy, const Request& request, AccountFacts* facts) {
+  const AccountFacts& author = AuthorFacts(policy, request, facts);
+  if (&author != facts) *facts = author;
 }
 
 void Evaluate(const CompiledPolicy& policy, const Request& request, Decision* decision) {

@@ -26,6 +26,11 @@ void FillAccountFacts(const CompiledPolicy& policy, int index, Instant time, Acc
 // The author's facts: from the registry when it holds the id, else the inline ones.
 void FillAuthorFacts(const CompiledPolicy& policy, const Request& request, AccountFacts* facts);
 
+// As FillAuthorFacts, without copying when it need not: returns either *scratch
+// (filled) or the request's own inline account facts.
+const AccountFacts& AuthorFacts(const CompiledPolicy& policy, const Request& request,
+                                AccountFacts* scratch);
+
 }  // namespace statemark
 
 #endif  // STATEMARK_ENGINE_EVALUATOR_H_

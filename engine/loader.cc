@@ -58,19 +58,27 @@ std::vector<SourceText> ReadSources(const std::string& dir, const LoaderOptions&
     s.bytes = text.str();
     out.push_back(std::move(s));
   };
-  for (const auto& entry : fs::directory_iterator(dir, ec)) {
-    if (entry.is_regular_file() && entry.path().extension() == ".yaml") {
-      add(entry.path(), entry.path().filename().string());
+  // The error_code overloads throughout: a file that vanishes or cannot be examined
+  // mid-listing is reported (or skipped), never thrown.
+  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    std::error_code type_ec;
+    if (it->is_regular_file(type_ec) && it->path().extension() == ".yaml") {
+      add(it->path(), it->path().filename().string());
     }
+  }
+  if (ec) {
+    diags->Error(SourceLocation{dir, 0, 0}, "unreadable", "cannot list the directory: " + ec.message());
+    ec.clear();
   }
   // The registry is read by its own loader, which streams large files; here it is
   // only hashed into the policy version.
   const fs::path registry = fs::path(dir) / "registry";
   if (fs::is_directory(registry, ec)) {
-    for (const auto& entry : fs::directory_iterator(registry, ec)) {
-      if (entry.is_regular_file() && entry.path().extension() == ".csv") {
-        SourceText s{dir + "/registry/" + entry.path().filename().string(),
-                     "registry/" + entry.path().filename().string(), {}};
+    for (fs::directory_iterator it(registry, ec), end; !ec && it != end; it.increment(ec)) {
+      std::error_code type_ec;
+      if (it->is_regular_file(type_ec) && it->path().extension() == ".csv") {
+        SourceText s{dir + "/registry/" + it->path().filename().string(),
+                     "registry/" + it->path().filename().string(), {}};
         out.push_back(std::move(s));
       }
     }
@@ -115,16 +123,22 @@ void CheckTopLevelKeys(const YamlSource& src) {
   src.CheckKeys(src.root, "the policy file", {"vocabulary", "countries", "rules"});
 }
 
-}  // namespace
-
-Result<std::shared_ptr<const Policy>> LoadPolicy(const std::string& dir,
-                                                 const LoaderOptions& options) {
+Result<std::shared_ptr<const Policy>> LoadPolicyOrThrow(const std::string& dir,
+                                                        const LoaderOptions& options) {
   Diagnostics diags;
   std::vector<SourceText> sources = ReadSources(dir, options, &diags);
+  if (diags.has_errors() && sources.empty()) return diags;  // no directory: nothing to add
   std::vector<YamlSource> yaml;
   for (const SourceText& s : sources) {
     if (s.relative.rfind("registry/", 0) == 0) continue;
     if (auto parsed = internal::ParseYaml(s.path, s.bytes, &diags)) yaml.push_back(*parsed);
+  }
+  // A file that could not be read or parsed may hold the vocabulary, or the rules that
+  // others name: going on would bury its errors under every name it declares, each
+  // reported as unknown. Report the errors of every file's syntax, and stop.
+  if (diags.has_errors()) {
+    diags.Sort();
+    return diags;
   }
   for (const YamlSource& src : yaml) CheckTopLevelKeys(src);
 
@@ -156,6 +170,26 @@ Result<std::shared_ptr<const Policy>> LoadPolicy(const std::string& dir,
   if (diags.has_errors()) return diags;
   return Result<std::shared_ptr<const Policy>>(std::shared_ptr<const Policy>(std::move(policy)),
                                                std::move(diags));
+}
+
+}  // namespace
+
+Result<std::shared_ptr<const Policy>> LoadPolicy(const std::string& dir,
+                                                 const LoaderOptions& options) {
+  // Nothing may escape: whatever the input, the caller gets diagnostics. The loaders
+  // check every node before they use it; this is the net should one slip through.
+  std::string what;
+  try {
+    return LoadPolicyOrThrow(dir, options);
+  } catch (const std::exception& e) {
+    what = e.what();
+  } catch (...) {
+    what = "unknown exception";
+  }
+  Diagnostics diags;
+  diags.Error(SourceLocation{dir, 0, 0}, "internal-error",
+              "the loader failed on this policy (" + what + "); please report it");
+  return diags;
 }
 
 }  // namespace statemark

@@ -33,8 +33,8 @@ using json = nlohmann::json;
 // reported in this order, whatever order `expect` lists them in.
 const std::vector<std::string>& DecisionFields() {
   static const std::vector<std::string> fields = {
-      "request_id", "policy_version", "time",  "surfaces", "labels", "notice",
-      "friction",   "monetization",   "ad",    "rules",    "shadow", "warnings"};
+      "request_id", "policy_version", "time", "surfaces", "labels", "notice",
+      "friction",   "monetization",   "ad",   "rules",    "shadow", "warnings"};
   return fields;
 }
 
@@ -43,14 +43,14 @@ const std::vector<std::string>& DecisionFields() {
 
 bool IsPlainInteger(const std::string& s) {
   const size_t digits = (!s.empty() && s[0] == '-') ? 1 : 0;
-  return s.size() > digits &&
-         std::all_of(s.begin() + static_cast<long>(digits), s.end(),
-                     [](char c) { return c >= '0' && c <= '9'; });
+  return s.size() > digits && std::all_of(s.begin() + static_cast<long>(digits), s.end(),
+                                          [](char c) { return c >= '0' && c <= '9'; });
 }
 
-// yaml-cpp tags a plain scalar `?` and a quoted one `!`; only plain scalars are typed,
-// so `"true"`, `"42"` and `"NO"` stay strings (and so does NO, which YAML 1.1 read as
-// false). A plain `null`, `~` or empty value arrives as a Null node.
+// yaml-cpp tags a plain scalar `?` and a quoted one `!`. Only plain `true`, `false` and
+// integers are typed, so a quoted `"true"` or `"42"` stays a string, and so do country
+// codes such as NO (false in YAML 1.1). A plain `null`, `~` or empty value arrives as a
+// Null node, never here.
 json ScalarToJson(const YAML::Node& node) {
   const std::string& s = node.Scalar();
   if (node.Tag() != "?") return s;
@@ -64,43 +64,23 @@ json ScalarToJson(const YAML::Node& node) {
   return s;
 }
 
-// Converts the YAML subtree at `node` (found at JSON path `path`) to JSON. Reports a
-// key that is not a plain value and a key given twice; returns nothing after an error.
-std::optional<json> ToJson(const YamlSource& src, const YAML::Node& node,
-                           const std::string& path) {
+// Converts the YAML subtree at `node` to JSON. ParseYaml has already rejected keys that
+// are not plain names and keys given twice, so every map converts as it reads.
+json ToJson(const YAML::Node& node) {
   switch (node.Type()) {
     case YAML::NodeType::Scalar:
       return ScalarToJson(node);
     case YAML::NodeType::Sequence: {
       json out = json::array();
-      bool ok = true;
-      for (const YAML::Node& item : node) {
-        std::optional<json> v = ToJson(src, item, path + "[" + std::to_string(out.size()) + "]");
-        ok = ok && v.has_value();
-        out.push_back(v.value_or(json()));
-      }
-      return ok ? std::optional<json>(std::move(out)) : std::nullopt;
+      for (const YAML::Node& item : node) out.push_back(ToJson(item));
+      return out;
     }
     case YAML::NodeType::Map: {
       json out = json::object();
-      bool ok = true;
       for (auto it = node.begin(); it != node.end(); ++it) {
-        if (!it->first.IsScalar()) {
-          src.Error(it->first, "bad-key", "expected a plain name as a key in `" + path + "`");
-          ok = false;
-          continue;
-        }
-        const std::string key = it->first.Scalar();
-        if (out.contains(key)) {
-          src.Error(it->first, "duplicate-field", "duplicate field `" + key + "` in `" + path + "`");
-          ok = false;
-          continue;
-        }
-        std::optional<json> v = ToJson(src, it->second, path + "." + key);
-        ok = ok && v.has_value();
-        out[key] = v.value_or(json());
+        out[it->first.Scalar()] = ToJson(it->second);
       }
-      return ok ? std::optional<json>(std::move(out)) : std::nullopt;
+      return out;
     }
     default:  // Null, and Undefined (which a parsed document does not hold)
       return json(nullptr);
@@ -120,13 +100,15 @@ class CaseReader {
     PolicyTestCase test;
     test.file = src_.path;
     test.line = src_.At(node).line;
-    bool ok = ReadName(node, &test);
-    const std::string what = test.name.empty() ? "a test" : "test `" + test.name + "`";
+    const bool named = ReadName(node, &test);
+    const std::string what = named ? "test `" + test.name + "`" : "a test";
+    // An unknown field is most likely a misspelt known one: report it alone rather than
+    // also the `expect` or `request` it was meant to be.
     const size_t errors = src_.diags->error_count();
     src_.CheckKeys(node, what,
                    {"name", "note", "tags", "request", "clock", "expect", "expect_error"});
-    ok = ReadBody(node, what, &test) && ok && src_.diags->error_count() == errors;
-    if (!ok) return std::nullopt;
+    if (src_.diags->error_count() != errors) return std::nullopt;
+    if (!ReadBody(node, what, &test) || !named) return std::nullopt;
     return test;
   }
 
@@ -183,9 +165,8 @@ class CaseReader {
       return false;
     }
     if (!src_.ExpectMap(request, "`request` of " + what)) return false;
-    std::optional<json> j = ToJson(src_, request, "request");
-    test->request = j.value_or(json());
-    return j.has_value();
+    test->request = ToJson(request);
+    return true;
   }
 
   bool ReadExpectation(const YAML::Node& node, const std::string& what, PolicyTestCase* test) {
@@ -206,9 +187,7 @@ class CaseReader {
       src_.CheckKeys(error, "`expect_error` of " + what, {"code", "message", "path"});
       if (!error["code"]) src_.Error(error, "missing-field", "`expect_error` needs a `code`");
     }
-    std::optional<json> j = ToJson(src_, given, field);
-    if (!j) return false;
-    (expect ? test->expect : test->expect_error.emplace()) = std::move(*j);
+    (expect ? test->expect : test->expect_error.emplace()) = ToJson(given);
     return true;
   }
 
@@ -232,13 +211,13 @@ void LoadFile(const std::string& path, std::vector<PolicyTestCase>* out, Diagnos
   std::optional<YamlSource> src = internal::ParseYaml(path, *text, diags);
   if (!src || src->root.IsNull()) return;  // an empty file holds no tests
   if (!src->ExpectMap(src->root, "the test file")) return;
+  const size_t errors = diags->error_count();
   src->CheckKeys(src->root, "the test file", {"tests"});
   const YAML::Node tests = src->root["tests"];
-  if (!tests) {
+  if (!tests && diags->error_count() == errors) {
     src->Error(src->root, "missing-field", "a test file needs `tests`: a list of test cases");
-    return;
   }
-  if (!src->ExpectList(tests, "`tests`")) return;
+  if (!tests || !src->ExpectList(tests, "`tests`")) return;
   CaseReader reader(*src);
   for (const YAML::Node& node : tests) {
     if (std::optional<PolicyTestCase> test = reader.Read(node)) out->push_back(std::move(*test));
@@ -296,8 +275,9 @@ void CompareSurfaces(const CompiledPolicy& policy, const json& expect, const jso
   }
   const json* got_all = decision.contains("surfaces") ? &decision["surfaces"] : nullptr;
   for (const std::string& s : surfaces) {
-    const json* want = expect.contains(s) ? &expect[s] : expect.contains("all") ? &expect["all"]
-                                                                                 : nullptr;
+    const json* want = expect.contains(s)       ? &expect[s]
+                       : expect.contains("all") ? &expect["all"]
+                                                : nullptr;
     if (want == nullptr) continue;
     const json* got = got_all != nullptr && got_all->contains(s) ? &(*got_all)[s] : nullptr;
     if (got == nullptr || *got != *want) out->push_back(Differs("surfaces." + s, *want, got));
@@ -316,8 +296,8 @@ void CompareError(const json& expect_error, const RequestError* error,
   for (const auto& [name, value] : fields) {
     if (!expect_error.contains(name)) continue;
     const json got = *value;
-    if (expect_error[name] != got) out->push_back(Differs(std::string("error.") + name,
-                                                          expect_error[name], &got));
+    if (expect_error[name] != got)
+      out->push_back(Differs(std::string("error.") + name, expect_error[name], &got));
   }
 }
 
@@ -345,8 +325,8 @@ void RunOne(const CompiledPolicy& policy, const PolicyTestCase& test, Decision* 
     if (test.expect_error) {
       CompareError(*test.expect_error, &error, &result->mismatches);
     } else {
-      result->mismatches.push_back("request: rejected with `" + error.code + "` at `" +
-                                   error.path + "`: " + error.message);
+      result->mismatches.push_back("request: rejected with `" + error.code + "` at `" + error.path +
+                                   "`: " + error.message);
     }
     return;
   }
@@ -356,7 +336,11 @@ void RunOne(const CompiledPolicy& policy, const PolicyTestCase& test, Decision* 
     return;
   }
   AppendDecisionJson(policy, request, *decision, &result->decision_json);
-  const json parsed = json::parse(result->decision_json);
+  const json parsed = json::parse(result->decision_json, nullptr, /*allow_exceptions=*/false);
+  if (parsed.is_discarded()) {
+    result->mismatches.push_back("decision: the engine wrote invalid JSON");
+    return;
+  }
   result->deciding_rules = RuleIds(parsed);
   result->shadow_rules = ShadowIds(parsed);
   if (test.expect_error) {

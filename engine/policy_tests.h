@@ -50,8 +50,8 @@ struct PolicyTestCase {
   int line = 0;      // 1-based line of the case's first field
   std::string note;
   nlohmann::json request;
-  std::optional<Instant> clock;  // the caller's clock; absent means Now()
-  nlohmann::json expect;         // an object; empty when expect_error is set
+  std::optional<Instant> clock;                // the caller's clock; absent means Now()
+  nlohmann::json expect;                       // an object; empty when expect_error is set
   std::optional<nlohmann::json> expect_error;  // {code, message?, path?}
   std::vector<std::string> tags;
 };
@@ -66,7 +66,7 @@ struct PolicyTestResult {
   bool passed = false;
   // One line per difference: "surfaces.for_you: expected `ineligible`, got `demoted`".
   std::vector<std::string> mismatches;
-  std::string decision_json;  // the decision, or the error JSON of a rejected request
+  std::string decision_json;                // the decision, or the error JSON of a rejected request
   std::vector<std::string> deciding_rules;  // the decision's `rules`, sorted
   std::vector<std::string> shadow_rules;    // the rules of its `shadow` entries
 };
@@ -84,8 +84,7 @@ bool MatchesFilter(const PolicyTestCase& test, std::string_view filter);
 
 // The mismatches between a decision (parsed JSON) and an `expect` object, in the order
 // of `expect`'s fields. Empty when the decision satisfies it.
-std::vector<std::string> CompareDecision(const CompiledPolicy& policy,
-                                         const nlohmann::json& expect,
+std::vector<std::string> CompareDecision(const CompiledPolicy& policy, const nlohmann::json& expect,
                                          const nlohmann::json& decision);
 
 // Rule coverage: a rule decided a case when its id is in the decision's `rules`, or,

@@ -32,10 +32,22 @@ inline constexpr int kMaxLinkedAccounts = 32;
 inline constexpr uint32_t kAbsent = Registry::kAbsent;
 inline constexpr uint32_t kUnknownString = StringTable::kNotFound;
 
+// A string_view without a default initializer: arrays of it are not zeroed on
+// construction, which keeps fact structs cheap to create on the evaluation path.
+// Read a TextView only where the matching value says the attribute is present.
+struct TextView {
+  TextView() = default;
+  TextView(std::string_view s) : data(s.data()), size(s.size()) {}  // NOLINT(google-explicit-constructor)
+  operator std::string_view() const { return {data, size}; }       // NOLINT(google-explicit-constructor)
+  friend bool operator==(const TextView& a, std::string_view b) { return std::string_view(a) == b; }
+  const char* data;
+  size_t size;
+};
+
 // The attributes of one account: the author, a linked account or a reshared one.
 struct AccountFacts {
   std::array<uint32_t, kMaxAccountAttributes> value;  // by account slot; kAbsent if none
-  std::array<std::string_view, kMaxAccountAttributes> text;  // string attributes' text
+  std::array<TextView, kMaxAccountAttributes> text;  // string attributes' text
   std::span<const Listing> listings;
   std::string_view id;
   int registry_index = -1;  // -1: not in the registry
@@ -45,7 +57,7 @@ struct AccountFacts {
 struct RequestFacts {
   std::array<uint32_t, kMaxRequestAttributes> value;  // by request slot; kAbsent if none
   std::array<int64_t, kMaxRequestAttributes> micros;  // instant attributes
-  std::array<std::string_view, kMaxRequestAttributes> text;
+  std::array<TextView, kMaxRequestAttributes> text;
   std::array<ValueSet, kMaxSetAttributes> sets;       // by set slot
 };
 

@@ -18,9 +18,13 @@ class ValueSet {
  public:
   constexpr ValueSet() = default;
 
+  // Values [0, domain_size).
   static ValueSet All(int domain_size) {
     ValueSet s;
-    for (int i = 0; i < domain_size; ++i) s.Add(i);
+    for (int w = 0; w < 4; ++w) {
+      const int bits = domain_size - w * 64;
+      s.words_[w] = bits >= 64 ? ~uint64_t{0} : bits <= 0 ? 0 : (uint64_t{1} << bits) - 1;
+    }
     return s;
   }
 

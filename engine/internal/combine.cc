@@ -161,8 +161,8 @@ ValueSet AllowedBy(const CompiledPolicy& p, const AppliedClause& a) {
 }
 
 bool ClauseActsOn(const CompiledPolicy& p, const AppliedClause& a, bool is_ad) {
-  const CompiledEffects& e = EffectsOf(p, a);
-  return e.has_organic || (is_ad && e.ads != AdsEffect::Kind::kNone);
+  const Clause& c = p.clauses()[a.clause];
+  return is_ad ? c.acts_on_ad : c.acts_on_organic;
 }
 
 void Combine(const CompiledPolicy& p, const Request& r, Decision* d) {

@@ -22,6 +22,21 @@ std::vector<std::string> AttributeNames(const Vocabulary& v) {
   return names;
 }
 
+// Two-letter country codes are too short for edit distances to mean much (`UK` is one
+// edit away from dozens of codes): for a country, suggest only a case fix, the ISO code
+// behind one of the exceptionally reserved codes people write (`UK`, `EL`), or a close
+// name among `others` (group names).
+std::string SuggestCountry(const Domain& countries, const std::string& name,
+                           const std::vector<std::string>& others) {
+  std::string upper = name;
+  for (char& ch : upper) {
+    if (ch >= 'a' && ch <= 'z') ch = static_cast<char>(ch - 'a' + 'A');
+  }
+  std::string iso = upper == "UK" ? "GB" : upper == "EL" ? "GR" : upper;
+  if (iso != name && countries.Find(iso) >= 0) return "; did you mean `" + iso + "`?";
+  return DidYouMean(name, others);
+}
+
 // The operators that make sense for each attribute type, for messages and checks.
 bool OperatorFits(Op op, AttrType t) {
   switch (op) {
@@ -203,7 +218,16 @@ class ConditionParser {
       case Op::kIn:
       case Op::kNotIn:
       case Op::kIntersects:
-      case Op::kContainsAll: ok = ReadValues(a, arg, &c); break;
+      case Op::kContainsAll:
+        ok = ReadValues(a, arg, &c);
+        // `in: []` (or a bare `attribute:`) would match nothing, silently.
+        if (ok && c.written.empty()) {
+          src_.Error(arg.IsNull() ? at : arg, "missing-value",
+                     "`" + std::string(OpName(op)) + "` of `" + a.name +
+                         "` needs at least one value");
+          ok = false;
+        }
+        break;
       case Op::kSameAs:
       case Op::kNotSameAs: ok = ReadOtherAttribute(a, arg, &c); break;
       case Op::kIs:
@@ -349,12 +373,27 @@ bool ResolveValues(const YamlSource& src, const Vocabulary& vocab, int domain,
       *out |= vocab.groups[static_cast<size_t>(g)].members;
       continue;
     }
-    std::vector<std::string> candidates = d.values;
-    for (const Group& group : vocab.groups) {
-      if (group.domain == domain) candidates.push_back(group.name);
+    if (g >= 0) {
+      const int other = vocab.groups[static_cast<size_t>(g)].domain;
+      src.Error(item, "unknown-value",
+                "group `" + *name + "` holds values of `" +
+                    vocab.domains[static_cast<size_t>(other)].name + "`, not " + noun + "s");
+      ok = false;
+      continue;
     }
-    src.Error(item, "unknown-value",
-              "unknown " + noun + " `" + *name + "`" + DidYouMean(*name, candidates));
+    std::vector<std::string> groups;
+    for (const Group& group : vocab.groups) {
+      if (group.domain == domain) groups.push_back(group.name);
+    }
+    std::string suggestion;
+    if (domain == kCountryDomain) {
+      suggestion = SuggestCountry(d, *name, groups);
+    } else {
+      std::vector<std::string> candidates = d.values;
+      candidates.insert(candidates.end(), groups.begin(), groups.end());
+      suggestion = DidYouMean(*name, candidates);
+    }
+    src.Error(item, "unknown-value", "unknown " + noun + " `" + *name + "`" + suggestion);
     ok = false;
   }
   return ok;

@@ -74,6 +74,8 @@ struct Clause {
   uint32_t effects = 0;             // into effects_
   uint32_t lift_begin = 0;          // exemptions: sorted rule indexes in lifts_
   uint32_t lift_count = 0;
+  bool acts_on_organic = false;  // has an effect that counts on organic requests
+  bool acts_on_ad = false;       // has an effect that counts on ad requests
 };
 static_assert(std::is_trivially_copyable_v<Clause>);
 

@@ -36,7 +36,9 @@ class RuleReader {
       return std::nullopt;
     }
     out.id_node = id;
-    r.id = src_.Scalar(id, "`id`").value_or("");
+    auto id_text = src_.Scalar(id, "`id`");
+    if (!id_text) return std::nullopt;
+    r.id = *id_text;
     static const std::regex kId("[A-Za-z0-9][A-Za-z0-9_.-]*");
     if (!std::regex_match(r.id, kId)) {
       src_.Error(id, "bad-id", "rule id `" + r.id + "` may hold only letters, digits, `_`, `.` and `-`");
@@ -48,7 +50,9 @@ class RuleReader {
     ReadHeader(node, &r);
     ReadWindow(node["effective"], &r);
     ReadBody(node, &out);
-    if (!ok_) return std::nullopt;
+    // A rule with errors is kept all the same (the errors make the load fail), so
+    // that the checks across rules know its id: an exemption that lifts it, or a
+    // second rule with its id, is then judged correctly rather than reported as well.
     return out;
   }
 
@@ -60,6 +64,7 @@ class RuleReader {
 
   void ReadHeader(const YAML::Node& node, Rule* r) {
     const YAML::Node layer = node["layer"];
+    layer_known_ = false;
     if (!layer) {
       Fail(node["id"], "missing-field", what_ + " needs a `layer`: " + "integrity, legal, platform or exemption");
     } else if (auto name = src_.Scalar(layer, "`layer`")) {
@@ -68,17 +73,22 @@ class RuleReader {
         Fail(layer, "unknown-value", "unknown layer `" + *name + "`" + DidYouMean(*name, kLayers));
       } else {
         r->layer = static_cast<Layer>(l);
+        layer_known_ = true;
       }
+    } else {
+      ok_ = false;
     }
     if (auto n = node["description"]) r->description = src_.Scalar(n, "`description`").value_or("");
     if (auto n = node["note"]) r->note = src_.Scalar(n, "`note`").value_or("");
     if (auto n = node["basis"]) r->basis = src_.ScalarList(n, "`basis`").value_or(r->basis);
     if (auto n = node["mode"]) {
       auto mode = src_.Scalar(n, "`mode`");
-      if (mode == "shadow") {
+      if (!mode) {
+        ok_ = false;
+      } else if (*mode == "shadow") {
         r->mode = RuleMode::kShadow;
-      } else if (mode != "enforce") {
-        Fail(n, "unknown-value", "unknown mode `" + mode.value_or("") + "`; expected `enforce` or `shadow`");
+      } else if (*mode != "enforce") {
+        Fail(n, "unknown-value", "unknown mode `" + *mode + "`; expected `enforce` or `shadow`");
       }
     }
     ReadSubjects(node["applies_to"], r);
@@ -125,6 +135,9 @@ class RuleReader {
 
   void ReadWindow(const YAML::Node& node, Rule* r) {
     if (!node) return;
+    // Even when `effective` has errors (reported here), the rule means to have a
+    // window: `window.from` in its `when` is then no error of its own.
+    has_window_ = true;
     if (node.IsScalar()) {
       int w = v_.FindWindow(node.Scalar());
       if (w < 0) {
@@ -138,7 +151,6 @@ class RuleReader {
       r->window = win.name;
       r->from = win.from;
       r->until = win.until;
-      has_window_ = true;
       return;
     }
     if (!src_.ExpectMap(node, "`effective`")) return;
@@ -150,7 +162,6 @@ class RuleReader {
            what_ + " is never in effect: `until` (" + FormatRfc3339(r->until) +
                ") is not later than `from` (" + FormatRfc3339(r->from) + ")");
     }
-    has_window_ = true;
   }
 
   void ReadBody(const YAML::Node& node, ParsedRule* out) {
@@ -165,11 +176,13 @@ class RuleReader {
         ok_ = false;
       }
     }
-    if (r.layer == Layer::kExemption) return ReadLifts(node, out);
-    if (node["lifts"]) Fail(node["lifts"], "unexpected-field", "only exemptions take `lifts`");
+    if (r.layer == Layer::kExemption && layer_known_) return ReadLifts(node, out);
+    if (node["lifts"] && layer_known_) {
+      Fail(node["lifts"], "unexpected-field", "only exemptions take `lifts`");
+    }
     if (const YAML::Node then = node["then"]) r.then = ReadEffects(then);
     if (const YAML::Node cases = node["cases"]) ReadCases(ctx, cases, &r);
-    if (!node["then"] && !node["cases"]) {
+    if (!node["then"] && !node["cases"] && layer_known_) {
       Fail(node["id"], "missing-field", what_ + " has no effect: give it `then` or `cases`");
     }
   }
@@ -186,14 +199,27 @@ class RuleReader {
       Fail(node["id"], "missing-field", what_ + " is an exemption and needs `lifts`: the rules it lifts");
       return;
     }
-    for (const YAML::Node& item : Elements(lifts)) {
-      if (auto name = src_.Scalar(item, "`lifts`")) out->lift_names.emplace_back(*name, item);
+    const std::vector<YAML::Node> items = Elements(lifts);
+    if (items.empty()) {
+      Fail(lifts, "empty-lifts", what_ + " lifts no rule: name the platform rules it lifts");
+      return;
+    }
+    for (const YAML::Node& item : items) {
+      if (auto name = src_.Scalar(item, "`lifts`")) {
+        out->lift_names.emplace_back(*name, item);
+      } else {
+        ok_ = false;
+      }
     }
   }
 
   void ReadCases(const ConditionContext& ctx, const YAML::Node& cases, Rule* r) {
     if (!src_.ExpectList(cases, "`cases`")) {
       ok_ = false;
+      return;
+    }
+    if (cases.size() == 0) {
+      Fail(cases, "empty-effect", "`cases` of " + what_ + " lists no case");
       return;
     }
     for (const YAML::Node& item : cases) {
@@ -220,6 +246,7 @@ class RuleReader {
   }
 
   Effects ReadEffects(const YAML::Node& node) {
+    const size_t errors_before = src_.diags->error_count();
     Effects e;
     e.at = src_.At(node);
     e.levels.assign(v_.surfaces.size(), -1);
@@ -241,11 +268,19 @@ class RuleReader {
     }
     if (auto n = node["friction"]) e.friction = ReadNames(n, v_.friction, "friction");
     if (auto n = node["monetization"]) {
-      auto values = ReadNames(n, v_.monetization, "monetization value");
-      if (values.size() == 1) e.monetization = values[0];
+      // One value: a list of several would leave the rule's intent unclear.
+      if (src_.Scalar(n, "`monetization`")) {
+        auto values = ReadNames(n, v_.monetization, "monetization value");
+        if (values.size() == 1) e.monetization = values[0];
+      } else {
+        ok_ = false;
+      }
     }
     if (auto n = node["ads"]) ReadAds(n, &e.ads);
-    if (e.empty() && ok_) Fail(node, "empty-effect", "`then` of " + what_ + " has no effect");
+    // Only when nothing in it was wrong: an effect with an error is reported as that.
+    if (e.empty() && src_.diags->error_count() == errors_before) {
+      Fail(node, "empty-effect", "`then` of " + what_ + " has no effect");
+    }
     return e;
   }
 
@@ -256,6 +291,14 @@ class RuleReader {
     }
     std::vector<std::string> keys = v_.surfaces;
     keys.push_back("all");
+    if (node.size() == 0) {
+      Fail(node, "empty-effect", "`surfaces` of " + what_ + " names no surface");
+      return;
+    }
+    // `all` sets every surface not named on its own, wherever it stands in the map:
+    // `{ all: removed, search: demoted }` and `{ search: demoted, all: removed }` agree.
+    std::vector<bool> named(e->levels.size(), false);
+    int all_level = -1;
     for (auto it = node.begin(); it != node.end(); ++it) {
       const std::string surface = it->first.Scalar();
       int s = v_.FindSurface(surface);
@@ -266,13 +309,23 @@ class RuleReader {
       auto level = src_.Scalar(it->second, "a level");
       int l = level ? v_.FindLevel(*level) : -1;
       if (l < 0) {
-        if (level) Fail(it->second, "unknown-value", "unknown level `" + *level + "`" + DidYouMean(*level, v_.levels));
+        if (level) {
+          Fail(it->second, "unknown-value", "unknown level `" + *level + "`" + DidYouMean(*level, v_.levels));
+        } else {
+          ok_ = false;
+        }
         continue;
       }
       if (s < 0) {
-        std::fill(e->levels.begin(), e->levels.end(), l);
+        all_level = l;
       } else {
         e->levels[static_cast<size_t>(s)] = l;
+        named[static_cast<size_t>(s)] = true;
+      }
+    }
+    if (all_level >= 0) {
+      for (size_t s = 0; s < e->levels.size(); ++s) {
+        if (!named[s]) e->levels[s] = all_level;
       }
     }
   }
@@ -282,10 +335,11 @@ class RuleReader {
     for (const Label& l : v_.labels) names.push_back(l.id);
     for (const YAML::Node& item : Elements(node)) {
       LabelEffect le;
-      YAML::Node name_node = item;
+      // Initialised, never assigned: assigning to a YAML::Node rewrites the node it
+      // refers to (here, the label effect itself, which then lost its `placements`).
+      const YAML::Node name_node = item.IsMap() ? item["label"] : item;
       if (item.IsMap()) {
         src_.CheckKeys(item, "a label effect", {"label", "placements"});
-        name_node = item["label"];
         if (!name_node) {
           Fail(item, "missing-field", "a label effect needs `label`");
           continue;
@@ -294,7 +348,11 @@ class RuleReader {
       auto name = src_.Scalar(name_node, "a label");
       le.label = name ? v_.FindLabel(*name) : -1;
       if (le.label < 0) {
-        if (name) Fail(name_node, "unknown-value", "unknown label `" + *name + "`" + DidYouMean(*name, names));
+        if (name) {
+          Fail(name_node, "unknown-value", "unknown label `" + *name + "`" + DidYouMean(*name, names));
+        } else {
+          ok_ = false;
+        }
         continue;
       }
       le.placements = v_.labels[static_cast<size_t>(le.label)].placements;
@@ -318,7 +376,11 @@ class RuleReader {
       auto name = src_.Scalar(item, "a " + noun);
       int idx = name ? Vocabulary::FindIn(names, *name) : -1;
       if (idx < 0) {
-        if (name) Fail(item, "unknown-value", "unknown " + noun + " `" + *name + "`" + DidYouMean(*name, names));
+        if (name) {
+          Fail(item, "unknown-value", "unknown " + noun + " `" + *name + "`" + DidYouMean(*name, names));
+        } else {
+          ok_ = false;
+        }
         continue;
       }
       out.push_back(idx);
@@ -346,7 +408,14 @@ class RuleReader {
     src_.CheckKeys(node, "`ads`", {"allow_only", "deny"});
     const bool allow = static_cast<bool>(node["allow_only"]);
     ads->kind = allow ? AdsEffect::Kind::kAllowOnly : AdsEffect::Kind::kDeny;
-    ReadCountryList(allow ? node["allow_only"] : node["deny"], &ads->countries);
+    const YAML::Node list = allow ? node["allow_only"] : node["deny"];
+    if (list && Elements(list).empty()) {
+      Fail(list, "empty-effect",
+           allow ? "`allow_only` lists no country; to deny ads everywhere, write `ads: deny_all`"
+                 : "`deny` lists no country");
+      return;
+    }
+    ReadCountryList(list, &ads->countries);
   }
 
   // Countries, groups of countries, and country attributes of the subject account.
@@ -385,6 +454,7 @@ class RuleReader {
   std::vector<std::string>* regexes_;
   std::string what_;
   bool ok_ = true;
+  bool layer_known_ = false;  // `layer` names a layer: the checks that depend on it apply
   bool has_window_ = false;
 };
 

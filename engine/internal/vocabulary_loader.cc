@@ -14,6 +14,26 @@ const std::vector<std::string> kSections = {
     "placements", "labels",  "notices",  "friction",     "monetization", "windows",
     "sanctions_lists"};
 
+// Two-letter country codes are too short for edit distances to mean much (`UK` is one
+// edit away from dozens of codes): for a country, suggest only a case fix, the ISO code
+// behind one of the exceptionally reserved codes people write (`UK`, `EL`), or a close
+// name among `others` (group names).
+std::string SuggestCountry(const Domain& countries, const std::string& name,
+                           const std::vector<std::string>& others) {
+  std::string upper = name;
+  for (char& ch : upper) {
+    if (ch >= 'a' && ch <= 'z') ch = static_cast<char>(ch - 'a' + 'A');
+  }
+  std::string iso = upper == "UK" ? "GB" : upper == "EL" ? "GR" : upper;
+  if (iso != name && countries.Find(iso) >= 0) return "; did you mean `" + iso + "`?";
+  return DidYouMean(name, others);
+}
+
+// A suggestion for `value`, not a value of domain `d`.
+std::string SuggestValue(int d, const Domain& domain, const std::string& value) {
+  return d == kCountryDomain ? SuggestCountry(domain, value, {}) : DidYouMean(value, domain.values);
+}
+
 // Where each vocabulary section was declared.
 struct Section {
   const YamlSource* src = nullptr;
@@ -51,8 +71,14 @@ class VocabularyBuilder {
       const YAML::Node vocab = src.root["vocabulary"];
       if (!vocab) continue;
       if (!src.ExpectMap(vocab, "`vocabulary`")) continue;
+      if (vocab_src_ == nullptr) {
+        vocab_src_ = &src;
+        vocab_node_ = vocab;
+      }
       src.CheckKeys(vocab, "`vocabulary`", kSections);
       for (auto it = vocab.begin(); it != vocab.end(); ++it) {
+        // An unknown section is reported by CheckKeys and otherwise ignored.
+        if (Vocabulary::FindIn(kSections, it->first.Scalar()) < 0) continue;
         Claim(it->first.Scalar(), src, it->second);
       }
     }
@@ -119,13 +145,23 @@ class VocabularyBuilder {
         continue;
       }
       CountryInfo info;
+      const std::string what = "country `" + code + "`";
       if (it->second.IsScalar()) {
         info.name = info.short_name = it->second.Scalar();
-      } else if (s->src->ExpectMap(it->second, "country `" + code + "`")) {
-        s->src->CheckKeys(it->second, "country `" + code + "`", {"name", "short", "adjective"});
-        if (auto n = it->second["name"]) info.name = n.Scalar();
-        info.short_name = it->second["short"] ? it->second["short"].Scalar() : info.name;
-        if (auto a = it->second["adjective"]) info.adjective = a.Scalar();
+      } else if (s->src->ExpectMap(it->second, what + ": its name, or `{ name, short, adjective }`")) {
+        s->src->CheckKeys(it->second, what, {"name", "short", "adjective"});
+        if (auto n = it->second["name"]) {
+          info.name = s->src->Scalar(n, "the `name` of " + what).value_or("");
+        } else {
+          s->src->Error(it->first, "missing-field", what + " needs a `name`");
+        }
+        info.short_name = info.name;
+        if (auto n = it->second["short"]) {
+          info.short_name = s->src->Scalar(n, "the `short` name of " + what).value_or(info.name);
+        }
+        if (auto a = it->second["adjective"]) {
+          info.adjective = s->src->Scalar(a, "the `adjective` of " + what).value_or("");
+        }
       }
       FillDomain(*s->src, it->first, kCountryDomain, "`countries`");
       if (static_cast<int>(v_.countries.size()) < static_cast<int>(v_.domains[0].values.size())) {
@@ -304,7 +340,8 @@ class VocabularyBuilder {
       a->default_value = d.Find(*value);
       if (a->default_value < 0) {
         src.Error(def, "unknown-value",
-                  "default `" + *value + "` is not a value of " + what + DidYouMean(*value, d.values));
+                  "default `" + *value + "` is not a value of " + what +
+                      SuggestValue(a->domain, d, *value));
       }
     } else {
       src.Error(def, "bad-default", what + " cannot have a default");
@@ -349,7 +386,7 @@ class VocabularyBuilder {
           if (idx < 0) {
             src.Error(m, "unknown-value",
                       "`" + *value + "` is not a value of `" + d.name + "`" +
-                          DidYouMean(*value, d.values));
+                          SuggestValue(g.domain, d, *value));
             continue;
           }
           g.members.Add(idx);
@@ -421,6 +458,12 @@ class VocabularyBuilder {
   }
 
   void Missing(const std::string& section) {
+    // At the `vocabulary:` that lacks it, when there is one.
+    if (vocab_src_ != nullptr) {
+      vocab_src_->Error(vocab_node_, "missing-section",
+                        "the vocabulary declares no `" + section + "`");
+      return;
+    }
     diags_->Error(SourceLocation{}, "missing-section",
                   "the vocabulary declares no `" + section + "`");
   }
@@ -441,6 +484,12 @@ class VocabularyBuilder {
       if (!s->src->ExpectMap(it->second, what)) continue;
       s->src->CheckKeys(it->second, what, {"shown_on"});
       p.on_organic = p.on_ad = false;
+      if (!it->second["shown_on"]) {
+        s->src->Error(it->first, "missing-field",
+                      what + " needs `shown_on`: the request kinds it renders on, `organic` or `ad`");
+        v_.placements.push_back(p);
+        continue;
+      }
       auto kinds = s->src->ScalarList(it->second["shown_on"], "`shown_on`");
       for (const std::string& k : kinds.value_or(std::vector<std::string>{})) {
         if (k == "organic") {
@@ -491,6 +540,10 @@ class VocabularyBuilder {
       auto text = it->second["text"] ? s->src->Scalar(it->second["text"], "`text`") : std::nullopt;
       if (!it->second["text"]) s->src->Error(it->first, "missing-field", what + " needs `text`");
       if (text) l.text = ParseTemplate(*s->src, it->second["text"], *text);
+      // A label without placements would render nowhere.
+      if (!it->second["placements"]) {
+        s->src->Error(it->first, "missing-field", what + " needs `placements`: where it is shown");
+      }
       l.placements = Placements(*s->src, it->second["placements"]);
       v_.labels.push_back(l);
     }
@@ -550,7 +603,9 @@ class VocabularyBuilder {
       const std::string what = "sanctions list `" + l.name + "`";
       if (s->src->ExpectMap(it->second, what)) {
         s->src->CheckKeys(it->second, what, {"jurisdiction", "description"});
-        if (auto j = it->second["jurisdiction"]) l.jurisdiction = j.Scalar();
+        if (auto j = it->second["jurisdiction"]) {
+          l.jurisdiction = s->src->Scalar(j, "`jurisdiction`").value_or("");
+        }
       }
       v_.sanctions_lists.push_back(l);
     }
@@ -560,6 +615,8 @@ class VocabularyBuilder {
   Diagnostics* diags_;
   Vocabulary& v_;
   std::map<std::string, Section> sections_;
+  const YamlSource* vocab_src_ = nullptr;  // the first `vocabulary:`, for missing sections
+  YAML::Node vocab_node_;
 };
 
 }  // namespace
