@@ -174,10 +174,7 @@ class Compiler {
     switch (c.op) {
       case Op::kIn: k.allowed = c.values; break;
       case Op::kNotIn: k.allowed = ValueSet::All(size) & ~c.values; break;
-      case Op::kIs:
-        k.allowed.Add(c.flag ? 1 : 0);
-        if (!c.flag) k.allowed.Add(absent);
-        break;
+      case Op::kIs: k.allowed.Add(c.flag ? 1 : 0); break;
       case Op::kPresent:
         k.allowed = c.flag ? ValueSet::All(size) : ValueSet();
         if (!c.flag) k.allowed.Add(absent);

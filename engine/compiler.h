@@ -22,9 +22,6 @@ namespace statemark {
 struct CompileOptions {
   // Most tree nodes before the builder stops splitting. Default: 2,000,000.
   size_t max_nodes = 2000000;
-  // Leaves with at most this many candidates are not split further unless a
-  // candidate still has an untested key. Default: 0 (split on every key).
-  size_t min_split = 0;
 };
 
 Result<std::shared_ptr<const CompiledPolicy>> Compile(std::shared_ptr<const Policy> policy,

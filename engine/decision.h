@@ -14,7 +14,8 @@
 //   monetization  the most restrictive value wins
 //   ads           allowed = targets ∩ every matching rule's allowed set; each denied
 //                 country names every rule that denied it
-//   rules         the enforcing rules that decided some part of the decision, by id
+//   rules         the enforcing rules that decided some part of the decision, and the
+//                 exemptions that lifted a clause which would have changed it; by id
 #ifndef STATEMARK_ENGINE_DECISION_H_
 #define STATEMARK_ENGINE_DECISION_H_
 
@@ -43,12 +44,15 @@ struct AppliedClause {
   std::array<uint16_t, 2> ad_countries = {kNoCountry, kNoCountry};
 };
 
-// An exemption that lifted a clause which would otherwise have applied.
+// An exemption that lifted a clause which would otherwise have applied. When several
+// exemptions lift the same clause, each has its own Lift.
 struct Lift {
   uint32_t exemption_rule = 0;
   uint32_t clause = 0;
   Subject subject = Subject::kAccount;
   int32_t account = -1;
+  uint16_t state = kNoCountry;  // as in AppliedClause: what the clause would have used
+  std::array<uint16_t, 2> ad_countries = {kNoCountry, kNoCountry};
 };
 
 struct RenderedLabel {

@@ -176,10 +176,6 @@ TEST_CASE("ad verdicts: allow, deny, and every denying rule per country") {
         R"({"decision":"deny","allowed":[],"denied":[{"country":"DE","rules":["L1","P6","P7"]},)"
         R"({"country":"GB","rules":["L2","P6","P7"]},{"country":"RU","rules":["P7"]}]})");
   CHECK(FieldOf(got, "monetization") == R"("deny")");
-
-  // No targets: nothing is denied.
-  got = Decide(R"({"account": {"id": "user_us"}, "ad": {"target_countries": []}})");
-  CHECK(FieldOf(got, "ad") == R"({"decision":"allow","allowed":[],"denied":[]})");
 }
 
 TEST_CASE("S17: RT viewed from inside the EU is withheld with a notice") {

@@ -76,7 +76,7 @@ class ConditionRunner {
         const bool same = v != kAbsent && v == w;
         return same == (n.op == Op::kSameAs);
       }
-      case Op::kIs: return (v == kAbsent ? 0u : v) == (n.flag ? 1u : 0u);
+      case Op::kIs: return v != kAbsent && v == (n.flag ? 1u : 0u);
       case Op::kMatches:
         return v != kAbsent && RE2::FullMatch(Text(n.slot), *p_.regexes_[n.first]);
       case Op::kBefore:
@@ -155,19 +155,28 @@ class Evaluator {
       const Clause& c = p_.clauses_[e.clause];
       if (t < c.from || t >= c.until || !runner.Run(e.condition)) continue;
       if (c.exemption) {
-        for (uint32_t k = 0; k < c.lift_count && lifted < lifted_rules.size(); ++k) {
+        for (uint32_t k = 0; k < c.lift_count; ++k) {
+          if (lifted == lifted_rules.size()) {
+            d_.overflow = true;  // more lifts than tracked: refuse rather than guess
+            break;
+          }
           lifted_rules[lifted] = p_.lifts_[c.lift_begin + k];
           lifted_by[lifted++] = c.rule;
         }
         continue;
       }
       if (!(r_.is_ad ? c.acts_on_ad : c.acts_on_organic)) continue;
-      const auto lift = std::find(lifted_rules.begin(), lifted_rules.begin() + static_cast<long>(lifted), c.rule);
-      if (lift != lifted_rules.begin() + static_cast<long>(lifted)) {
-        Record(Lift{lifted_by[static_cast<size_t>(lift - lifted_rules.begin())], e.clause, s, account.registry_index});
-        continue;
+      const AppliedClause applied = MakeApplied(e.clause, s, account);
+      bool was_lifted = false;
+      for (size_t k = 0; k < lifted; ++k) {
+        if (lifted_rules[k] != c.rule) continue;
+        was_lifted = true;
+        // A lifted shadow clause changes nothing that is enforced: nothing to record.
+        if (!c.shadow) {
+          Record(Lift{lifted_by[k], e.clause, s, account.registry_index, applied.state, applied.ad_countries});
+        }
       }
-      Apply(MakeApplied(e.clause, s, account), c.shadow);
+      if (!was_lifted) Apply(applied, c.shadow);
     }
   }
 

@@ -29,7 +29,8 @@ struct LocalParts {
 };
 
 // Parses "YYYY-MM-DD" optionally followed by "THH:MM[:SS[.fraction]]".
-std::variant<LocalParts, std::string> ParseLocal(std::string_view s, bool require_time) {
+std::variant<LocalParts, std::string> ParseLocal(std::string_view s, bool require_time,
+                                                bool require_seconds = false) {
   int y = Digits(s, 0, 4), mo = Digits(s, 5, 2), d = Digits(s, 8, 2);
   if (y < 0 || mo < 0 || d < 0 || s.size() < 10 || s[4] != '-' || s[7] != '-') {
     return std::string("expected a date as YYYY-MM-DD");
@@ -44,6 +45,9 @@ std::variant<LocalParts, std::string> ParseLocal(std::string_view s, bool requir
     if (h < 0 || mi < 0 || s[pos + 3] != ':') return std::string("expected a time as HH:MM[:SS]");
     pos += 6;
     int sec = 0;
+    if (require_seconds && (pos >= s.size() || s[pos] != ':')) {
+      return std::string("expected seconds, as THH:MM:SS");
+    }
     if (pos < s.size() && s[pos] == ':') {
       sec = Digits(s, pos + 1, 2);
       if (sec < 0) return std::string("expected seconds as two digits");
@@ -78,7 +82,7 @@ Instant FromSys(date::sys_time<microseconds> t) { return Instant{t.time_since_ep
 }  // namespace
 
 InstantOrError ParseRfc3339(std::string_view s) {
-  auto local = ParseLocal(s, /*require_time=*/true);
+  auto local = ParseLocal(s, /*require_time=*/true, /*require_seconds=*/true);
   if (auto* err = std::get_if<std::string>(&local)) return *err;
   const LocalParts& parts = std::get<LocalParts>(local);
   std::string_view rest = s.substr(parts.consumed);

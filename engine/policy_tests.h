@@ -46,7 +46,7 @@ namespace statemark {
 
 struct PolicyTestCase {
   std::string name;
-  std::string file;  // as LoadPolicyTests found it: `<tests_dir>/<name>.yaml`
+  std::string file;  // as LoadPolicyTests found it: `<tests_dir>/<file>.yaml`
   int line = 0;      // 1-based line of the case's first field
   std::string note;
   nlohmann::json request;
@@ -83,7 +83,8 @@ std::vector<PolicyTestResult> RunPolicyTests(const CompiledPolicy& policy,
 bool MatchesFilter(const PolicyTestCase& test, std::string_view filter);
 
 // The mismatches between a decision (parsed JSON) and an `expect` object, in the order
-// of `expect`'s fields. Empty when the decision satisfies it.
+// the contract lists decision fields (surfaces in the policy's order), then `expect`'s
+// unknown fields. Empty when the decision satisfies it.
 std::vector<std::string> CompareDecision(const CompiledPolicy& policy, const nlohmann::json& expect,
                                          const nlohmann::json& decision);
 

@@ -322,10 +322,21 @@ class Parser {
     if (v == nullptr) {
       if (!ApplyAbsent(i, parts->first)) return false;
     } else {
-      if (a.scope == AttrScope::kAccount) out_->has_inline_account = true;
+      if (a.scope == AttrScope::kAccount) {
+        out_->has_inline_account = true;
+        WarnIfRegistered(a.name);
+      }
       if (!ParseValue(i, *v)) return false;
     }
     return !a.dated || ParseEffectiveAt(i, parts->second);
+  }
+
+  // Inline account attributes count only for ids the registry does not hold.
+  void WarnIfRegistered(const std::string& attribute) {
+    if (warned_registered_ || policy_.registry().Find(out_->account_id) < 0) return;
+    warned_registered_ = true;
+    Warn("account `" + out_->account_id + "` is in the registry; inline attributes such as `" +
+         attribute + "` are ignored");
   }
 
   bool ApplyAbsent(int i, const std::string& object) {
@@ -416,7 +427,11 @@ class Parser {
       set.Add(*index);
     }
     if (ValueSet* cell = SetCell(i)) *cell = set;
-    if (i == vocab_.attr_targets) out_->target_order = std::move(order);
+    if (i == vocab_.attr_targets) {
+      // An ad with no target decides nothing; saying `allow` would be vacuous.
+      if (order.empty()) return Fail(a.name, "an ad needs at least one target country");
+      out_->target_order = std::move(order);
+    }
     return true;
   }
 
@@ -537,6 +552,7 @@ class Parser {
   RequestError* const error_;
   const std::string_view prefix_;
   std::map<std::string, const json*> objects_;  // present, non-null objects by name
+  bool warned_registered_ = false;
 };
 
 // Length of the valid UTF-8 sequence at s[i], or 0 if the bytes there are not one.

@@ -344,7 +344,7 @@ TEST_CASE("bad times are errors") {
   RequestError e = Bad(R"({"time": "2024-07-01", "account": {"id": "x"}})");
   CHECK(e.message == "invalid time `2024-07-01`: expected a time after the date, as THH:MM:SS");
   CHECK(e.path == "time");
-  e = Bad(R"({"account": {"id": "x"}, "ad": {"target_countries": [],
+  e = Bad(R"({"account": {"id": "x"}, "ad": {"target_countries": ["US"],
       "first_impression_at": "2024-13-01T00:00:00Z"}})");
   CHECK(e.message == "invalid time `2024-13-01T00:00:00Z`: no such date");
   CHECK(e.path == "ad.first_impression_at");
@@ -364,10 +364,10 @@ TEST_CASE("required fields") {
   CHECK(e.message == "missing required field `ad.target_countries`");
   CHECK(e.path == "ad.target_countries");
 
-  // Targets are required, not non-empty.
-  const Request r = Good(R"({"account": {"id": "tr_wire"}, "ad": {"target_countries": []}})");
-  CHECK(r.is_ad);
-  CHECK(r.target_order.empty());
+  // An ad with no target would be vacuously allowed: it is an error instead.
+  e = Bad(R"({"account": {"id": "tr_wire"}, "ad": {"target_countries": []}})");
+  CHECK(e.message == "an ad needs at least one target country");
+  CHECK(e.path == "ad.target_countries");
 }
 
 TEST_CASE("registry-only account fields") {

@@ -115,6 +115,42 @@ ValueSet Targets(const CompiledPolicy& p, const Request& r) {
   return r.facts.sets[static_cast<size_t>(p.slot(p.vocabulary().attr_targets).set_index)];
 }
 
+// Whether applying the lifted clause on top of the final decision would change it:
+// a more restrictive level, a label or friction that is not already there, a more
+// restrictive monetization, or an ad country it would deny. (A clause that would
+// withhold the item raises a level, so the first test covers it.)
+bool WouldChange(const CompiledPolicy& p, const Request& r, const Decision& d, const Lift& lift) {
+  const CompiledEffects& e = p.effects(p.clauses()[lift.clause].effects);
+  for (int s = 0; s < p.surface_count(); ++s) {
+    if (e.levels[s] > static_cast<int>(d.levels[static_cast<size_t>(s)])) return true;
+  }
+  if (e.monetization > d.monetization) return true;
+  if (!d.withheld) {
+    if ((e.friction & ~d.friction) != 0) return true;
+    for (uint32_t k = 0; k < e.label_count; ++k) {
+      const CompiledLabel& l = p.label_effect(e.label_begin + k);
+      const uint32_t shown = VisiblePlacements(p, l.placements, d.is_ad);
+      if (shown == 0) continue;
+      const uint16_t state = p.vocabulary().labels[l.label].text.uses_state ? lift.state : kNoCountry;
+      bool present = false;
+      for (int i = 0; i < d.label_count; ++i) {
+        const RenderedLabel& x = d.labels[static_cast<size_t>(i)];
+        present = present || (x.label == l.label && x.state == state && (x.placements & shown) == shown);
+      }
+      if (!present) return true;
+    }
+  }
+  if (d.is_ad && e.ads != AdsEffect::Kind::kNone) {
+    AppliedClause as_applied;
+    as_applied.clause = lift.clause;
+    as_applied.state = lift.state;
+    as_applied.ad_countries = lift.ad_countries;
+    if (!(d.ad_allowed & ~AllowedBy(p, as_applied)).Empty()) return true;
+  }
+  (void)r;
+  return false;
+}
+
 void AddRule(Decision* d, uint32_t rule) {
   for (int i = 0; i < d->rule_count; ++i) {
     if (d->rules[static_cast<size_t>(i)] == rule) return;
@@ -137,8 +173,11 @@ void CombineRules(const CompiledPolicy& p, const Request& r, Decision* d) {
         (d->is_ad && !(targets & ~AllowedBy(p, a)).Empty());
     if (decided) AddRule(d, p.clauses()[a.clause].rule);
   }
-  // An exemption shaped the decision when it lifted something that would have applied.
-  for (int i = 0; i < d->lift_count; ++i) AddRule(d, d->lifts[static_cast<size_t>(i)].exemption_rule);
+  // An exemption shaped the decision when a clause it lifted would have changed it.
+  for (int i = 0; i < d->lift_count; ++i) {
+    const Lift& lift = d->lifts[static_cast<size_t>(i)];
+    if (WouldChange(p, r, *d, lift)) AddRule(d, lift.exemption_rule);
+  }
   std::sort(d->rules.begin(), d->rules.begin() + d->rule_count);
 }
 

@@ -92,7 +92,7 @@ bool TestHolds(const CompiledPolicy& p, const Condition& c, const Facts& f) {
       const bool same = v != kAbsent && v == f.Value(c.other_attr);
       return same == (c.op == Op::kSameAs);
     }
-    case Op::kIs: return (v == 1) == c.flag;
+    case Op::kIs: return v != kAbsent && (v == 1) == c.flag;
     case Op::kMatches: return v != kAbsent && RE2::FullMatch(f.Text(c.attr), p.regex(static_cast<uint32_t>(c.regex)));
     case Op::kBefore: return v != kAbsent && f.Micros(c.attr) < c.instant.micros;
     case Op::kAtOrAfter: return v != kAbsent && f.Micros(c.attr) >= c.instant.micros;
@@ -235,18 +235,19 @@ class ReferenceRun {
     return false;
   }
 
-  // The first exemption (by id) in force that lifts `rule` for this subject, or -1.
-  int LiftedBy(uint32_t rule, const AccountFacts& subject) const {
+  // The exemptions (by id) in force that lift `rule` for this subject.
+  std::vector<uint32_t> LiftedBy(uint32_t rule, const AccountFacts& subject) const {
     const Policy& policy = p_.policy();
     const Facts facts(p_, r_, subject);
+    std::vector<uint32_t> out;
     for (size_t e = 0; e < policy.rules.size(); ++e) {
       const Rule& x = policy.rules[e];
       if (x.layer != Layer::kExemption || !InWindow(x, r_.time)) continue;
       bool lifts = false;
       for (int target : x.lifts) lifts = lifts || target == static_cast<int>(rule);
-      if (lifts && (!x.has_when || Holds(p_, x.when, facts, nullptr))) return static_cast<int>(e);
+      if (lifts && (!x.has_when || Holds(p_, x.when, facts, nullptr))) out.push_back(static_cast<uint32_t>(e));
     }
-    return -1;
+    return out;
   }
 
   void Consider(uint32_t clause, const Rule& rule, const Effects& e, uint32_t rule_index, Subject s,
@@ -265,11 +266,14 @@ class ReferenceRun {
       a.ad_countries[k] = v == kAbsent ? kNoCountry : static_cast<uint16_t>(v);
     }
     if (!ClauseActsOn(p_, a, r_.is_ad)) return;
-    const int exemption = LiftedBy(rule_index, subject);
-    if (exemption >= 0) {
-      if (d_.lift_count < kMaxAppliedClauses) {
-        d_.lifts[static_cast<size_t>(d_.lift_count++)] =
-            Lift{static_cast<uint32_t>(exemption), clause, s, subject.registry_index};
+    const std::vector<uint32_t> exemptions = LiftedBy(rule_index, subject);
+    if (!exemptions.empty()) {
+      if (rule.mode == RuleMode::kShadow) return;
+      for (uint32_t exemption : exemptions) {
+        if (d_.lift_count < kMaxAppliedClauses) {
+          d_.lifts[static_cast<size_t>(d_.lift_count++)] =
+              Lift{exemption, clause, s, subject.registry_index, a.state, a.ad_countries};
+        }
       }
       return;
     }

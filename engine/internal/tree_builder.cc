@@ -117,6 +117,11 @@ uint32_t TreeBuilder::BuildNode(const ClauseSet& set, uint64_t tested, size_t de
       }
       kids.push_back(BuildNode(child, tested | (uint64_t{1} << key), depth + 1));
     }
+    // A test whose every class leads to the same subtree decides nothing: skip it.
+    if (std::all_of(kids.begin(), kids.end(), [&](uint32_t k) { return k == kids[0]; })) {
+      memo_.emplace(std::move(memo_key), kids[0]);
+      return kids[0];
+    }
     TreeNode node;
     node.attr = static_cast<int16_t>(attr);
     node.slot = slots_[static_cast<size_t>(attr)];
