@@ -117,6 +117,32 @@ void CheckCapacity(const Vocabulary& v, Diagnostics* diags) {
   check(sets, kMaxSetAttributes, "set attributes");
 }
 
+// Sorts, and keeps the first `max_errors` errors (by place) and every warning, with a
+// last line saying how many more there were.
+Diagnostics Finish(Diagnostics diags, size_t max_errors) {
+  diags.Sort();
+  const size_t errors = diags.error_count();
+  if (errors <= max_errors) return diags;
+  Diagnostics out;
+  size_t kept = 0;
+  for (const Diagnostic& d : diags.items()) {
+    if (d.is_error() && kept++ >= max_errors) continue;
+    out.Add(d);
+  }
+  out.Error(SourceLocation{}, "too-many-errors",
+            "found " + std::to_string(errors) + " errors; only the first " +
+                std::to_string(max_errors) + " are shown");
+  return out;
+}
+
+// Whether the vocabulary lacks a part that rules and registry are checked against
+// (each lack is reported): every use of it would be reported as unknown too, burying the
+// one error that matters.
+bool FoundationMissing(const Vocabulary& v) {
+  return v.domains.empty() || v.domains[kCountryDomain].values.empty() || v.surfaces.empty() ||
+         v.levels.empty() || v.placements.empty();
+}
+
 void CheckTopLevelKeys(const YamlSource& src) {
   if (src.root.IsNull()) return;  // an empty file holds nothing, which is fine
   if (!src.ExpectMap(src.root, "the file")) return;
@@ -127,7 +153,7 @@ Result<std::shared_ptr<const Policy>> LoadPolicyOrThrow(const std::string& dir,
                                                         const LoaderOptions& options) {
   Diagnostics diags;
   std::vector<SourceText> sources = ReadSources(dir, options, &diags);
-  if (diags.has_errors() && sources.empty()) return diags;  // no directory: nothing to add
+  if (diags.has_errors() && sources.empty()) return Finish(std::move(diags), options.max_errors);
   std::vector<YamlSource> yaml;
   for (const SourceText& s : sources) {
     if (s.relative.rfind("registry/", 0) == 0) continue;
@@ -136,16 +162,16 @@ Result<std::shared_ptr<const Policy>> LoadPolicyOrThrow(const std::string& dir,
   // A file that could not be read or parsed may hold the vocabulary, or the rules that
   // others name: going on would bury its errors under every name it declares, each
   // reported as unknown. Report the errors of every file's syntax, and stop.
-  if (diags.has_errors()) {
-    diags.Sort();
-    return diags;
-  }
+  if (diags.has_errors()) return Finish(std::move(diags), options.max_errors);
   for (const YamlSource& src : yaml) CheckTopLevelKeys(src);
 
   auto policy = std::make_shared<Policy>();
   policy->directory = dir;
   internal::BuildVocabulary(yaml, &diags, &policy->vocabulary);
   CheckCapacity(policy->vocabulary, &diags);
+  if (diags.has_errors() && FoundationMissing(policy->vocabulary)) {
+    return Finish(std::move(diags), options.max_errors);
+  }
 
   std::shared_ptr<Registry> registry = internal::LoadRegistry(dir, policy->vocabulary, diags);
   std::vector<internal::ParsedRule> parsed = internal::ReadRules(
@@ -166,7 +192,7 @@ Result<std::shared_ptr<const Policy>> LoadPolicyOrThrow(const std::string& dir,
   }
   policy->version = "sha256:" + version.HexDigest();
 
-  diags.Sort();
+  diags = Finish(std::move(diags), options.max_errors);
   if (diags.has_errors()) return diags;
   return Result<std::shared_ptr<const Policy>>(std::shared_ptr<const Policy>(std::move(policy)),
                                                std::move(diags));

@@ -71,13 +71,8 @@ class ConditionParser {
  public:
   explicit ConditionParser(const ConditionContext& ctx) : ctx_(ctx), src_(*ctx.src) {}
 
+  // `depth` counts the all/any/not around `node`.
   std::optional<Condition> Parse(const YAML::Node& node, int depth) {
-    if (depth > ctx_.options->max_condition_depth) {
-      src_.Error(node, "too-deep",
-                 "condition nests deeper than " + std::to_string(ctx_.options->max_condition_depth) +
-                     " levels of all/any/not");
-      return std::nullopt;
-    }
     if (!node.IsMap() || node.size() == 0) {
       src_.Error(node, "bad-condition",
                  "expected a condition: `attribute: value`, or `all`, `any` or `not`");
@@ -105,6 +100,14 @@ class ConditionParser {
  private:
   std::optional<Condition> ParseEntry(const YAML::Node& key, const YAML::Node& value, int depth) {
     const std::string name = key.Scalar();
+    if ((name == "all" || name == "any" || name == "not") &&
+        depth + 1 > ctx_.options->max_condition_depth) {
+      // Reported once, at the first all/any/not too many, not at each condition below.
+      src_.Error(key, "too-deep",
+                 "condition nests deeper than " + std::to_string(ctx_.options->max_condition_depth) +
+                     " levels of all/any/not");
+      return std::nullopt;
+    }
     if (name == "all" || name == "any") return ParseList(key, value, name, depth);
     if (name == "not") {
       auto inner = Parse(value, depth + 1);
@@ -357,7 +360,8 @@ bool ResolveValues(const YamlSource& src, const Vocabulary& vocab, int domain,
   const Domain& d = vocab.domains[static_cast<size_t>(domain)];
   bool ok = true;
   for (const YAML::Node& item : Elements(node)) {
-    auto name = src.Scalar(item, "a value");
+    const bool vowel = !noun.empty() && std::string("aeiou").find(noun[0]) != std::string::npos;
+    auto name = src.Scalar(item, (vowel ? "an " : "a ") + noun);
     if (!name) {
       ok = false;
       continue;
@@ -371,6 +375,10 @@ bool ResolveValues(const YamlSource& src, const Vocabulary& vocab, int domain,
     int g = vocab.FindGroup(*name);
     if (g >= 0 && vocab.groups[static_cast<size_t>(g)].domain == domain) {
       *out |= vocab.groups[static_cast<size_t>(g)].members;
+      continue;
+    }
+    if (g >= 0 && vocab.groups[static_cast<size_t>(g)].domain < 0) {
+      ok = false;  // a group whose declaration has an error, reported there
       continue;
     }
     if (g >= 0) {
@@ -400,7 +408,7 @@ bool ResolveValues(const YamlSource& src, const Vocabulary& vocab, int domain,
 }
 
 std::optional<Condition> ParseCondition(const ConditionContext& ctx, const YAML::Node& node) {
-  return ConditionParser(ctx).Parse(node, 1);
+  return ConditionParser(ctx).Parse(node, 0);
 }
 
 }  // namespace statemark::internal

@@ -18,6 +18,24 @@ const std::vector<std::string> kEffectKeys = {"surfaces", "labels",       "notic
 const std::vector<std::string> kLayers = {"integrity", "legal", "platform", "exemption"};
 const std::vector<std::string> kSubjects = {"account", "linked_accounts", "reshared_account"};
 
+// The `attribute in [values]` tests on single-valued enums and countries that must all
+// hold for `c` to hold: `c` itself, or those among the parts of an `all`.
+void RequiredTests(const Vocabulary& v, const Condition& c, std::vector<const Condition*>* out) {
+  if (c.kind == Condition::Kind::kTest && c.op == Op::kIn && c.attr >= 0 &&
+      v.attributes[static_cast<size_t>(c.attr)].domain >= 0) {
+    out->push_back(&c);
+  }
+  if (c.kind == Condition::Kind::kAll) {
+    for (const Condition& child : c.children) RequiredTests(v, child, out);
+  }
+}
+
+std::string Ticked(const std::vector<std::string>& names) {
+  std::string out;
+  for (const std::string& n : names) out += (out.empty() ? "`" : ", `") + n + "`";
+  return out;
+}
+
 class RuleReader {
  public:
   RuleReader(const YamlSource& src, const Vocabulary& vocab, const LoaderOptions& options,
@@ -35,7 +53,7 @@ class RuleReader {
       src_.Error(node, "missing-id", "rule has no `id`");
       return std::nullopt;
     }
-    out.id_node = id;
+    out.id_at = src_.At(id);
     auto id_text = src_.Scalar(id, "`id`");
     if (!id_text) return std::nullopt;
     r.id = *id_text;
@@ -176,6 +194,10 @@ class RuleReader {
         ok_ = false;
       }
     }
+    if (r.layer == Layer::kExemption && r.mode == RuleMode::kShadow && layer_known_) {
+      Fail(node["mode"], "shadow-exemption",
+           "an exemption cannot be a shadow rule: make the rules it lifts shadow rules instead");
+    }
     if (r.layer == Layer::kExemption && layer_known_) return ReadLifts(node, out);
     if (node["lifts"] && layer_known_) {
       Fail(node["lifts"], "unexpected-field", "only exemptions take `lifts`");
@@ -206,7 +228,7 @@ class RuleReader {
     }
     for (const YAML::Node& item : items) {
       if (auto name = src_.Scalar(item, "`lifts`")) {
-        out->lift_names.emplace_back(*name, item);
+        out->lift_names.emplace_back(*name, src_.At(item));
       } else {
         ok_ = false;
       }
@@ -231,7 +253,11 @@ class RuleReader {
       Case c;
       c.at = src_.At(item);
       if (!item["when"] || !item["then"]) {
-        Fail(item, "missing-field", "each case needs `when` and `then`");
+        Fail(item, "missing-field",
+             "a case of " + what_ + " needs " +
+                 (!item["when"] && !item["then"] ? "`when` and `then`"
+                  : !item["when"]                ? "`when`"
+                                                 : "`then`"));
         continue;
       }
       auto cond = ParseCondition(ctx, item["when"]);
@@ -240,8 +266,30 @@ class RuleReader {
         continue;
       }
       c.when = std::move(*cond);
+      CheckReachable(*r, c.when);
       c.then = ReadEffects(item["then"]);
       r->cases.push_back(std::move(c));
+    }
+  }
+
+  // A case applies when the rule's `when` and its own both hold. If the rule requires an
+  // attribute to be one of some values and the case requires it to be one of others,
+  // the case can never apply: almost surely a mistake, so a warning (generated
+  // policies may hold such cases, and they decide nothing wrongly).
+  void CheckReachable(const Rule& r, const Condition& case_when) {
+    if (!r.has_when) return;
+    std::vector<const Condition*> rule_tests, case_tests;
+    RequiredTests(v_, r.when, &rule_tests);
+    RequiredTests(v_, case_when, &case_tests);
+    for (const Condition* ct : case_tests) {
+      for (const Condition* rt : rule_tests) {
+        if (rt->attr != ct->attr || rt->values.Intersects(ct->values)) continue;
+        src_.diags->Warning(ct->at, "unreachable-case",
+                            "this case can never apply: rule `" + r.id + "` requires `" +
+                                v_.attributes[static_cast<size_t>(rt->attr)].name +
+                                "` to be one of " + Ticked(rt->written));
+        return;
+      }
     }
   }
 
@@ -484,16 +532,25 @@ std::vector<ParsedRule> ReadRules(const std::vector<YamlSource>& files, const Vo
 }
 
 std::vector<Rule> CheckRuleSet(std::vector<ParsedRule> parsed, Diagnostics* diags) {
-  std::sort(parsed.begin(), parsed.end(), [](const ParsedRule& a, const ParsedRule& b) {
-    return std::tie(a.rule.id, a.rule.at.file, a.rule.at.line) <
-           std::tie(b.rule.id, b.rule.at.file, b.rule.at.line);
+  // Sorted through pointers: a ParsedRule holds YAML::Nodes, and assigning a YAML::Node
+  // (as sorting the ParsedRules themselves would) rewrites the node it refers to, so
+  // errors would point into the wrong rule.
+  std::vector<const ParsedRule*> order;
+  for (const ParsedRule& p : parsed) order.push_back(&p);
+  std::sort(order.begin(), order.end(), [](const ParsedRule* a, const ParsedRule* b) {
+    return std::tie(a->rule.id, a->rule.at.file, a->rule.at.line, a->rule.at.column) <
+           std::tie(b->rule.id, b->rule.at.file, b->rule.at.line, b->rule.at.column);
   });
+  // Past the rule limit some rules were not read: a name they hold is not unknown.
+  bool all_read = true;
+  for (const Diagnostic& d : diags->items()) all_read = all_read && d.code != "too-many-rules";
   std::vector<Rule> rules;
   std::vector<const ParsedRule*> kept;
-  for (const ParsedRule& p : parsed) {
+  for (const ParsedRule* pp : order) {
+    const ParsedRule& p = *pp;
     if (!rules.empty() && rules.back().id == p.rule.id) {
       const SourceLocation& first = rules.back().at;
-      p.src->Error(p.id_node, "duplicate-id",
+      diags->Error(p.id_at, "duplicate-id",
                    "rule id `" + p.rule.id + "` is already used at " + first.file + ":" +
                        std::to_string(first.line));
       continue;
@@ -507,16 +564,18 @@ std::vector<Rule> CheckRuleSet(std::vector<ParsedRule> parsed, Diagnostics* diag
     for (const auto& [name, node] : kept[i]->lift_names) {
       auto it = std::lower_bound(ids.begin(), ids.end(), name);
       if (it == ids.end() || *it != name) {
-        kept[i]->src->Error(node, "unknown-rule",
+        if (!all_read) continue;
+        diags->Error(node, "unknown-rule",
                             "exemption `" + rules[i].id + "` lifts rule `" + name +
                                 "`, which does not exist" + DidYouMean(name, ids));
         continue;
       }
       const Rule& target = rules[static_cast<size_t>(it - ids.begin())];
       if (target.layer != Layer::kPlatform) {
-        kept[i]->src->Error(node, "not-exemptable",
+        diags->Error(node, "not-exemptable",
                             "exemption `" + rules[i].id + "` cannot lift `" + name + "`: only " +
-                                "platform rules can be lifted, and `" + name + "` is a " +
+                                "platform rules can be lifted, and `" + name + "` is " +
+                                (target.layer == Layer::kLegal ? "a " : "an ") +
                                 LayerName(target.layer) + " rule");
         continue;
       }
@@ -526,7 +585,6 @@ std::vector<Rule> CheckRuleSet(std::vector<ParsedRule> parsed, Diagnostics* diag
     rules[i].lifts.erase(std::unique(rules[i].lifts.begin(), rules[i].lifts.end()),
                          rules[i].lifts.end());
   }
-  (void)diags;
   return rules;
 }
 

@@ -20,9 +20,11 @@ namespace statemark::internal {
 // A rule as read, before cross-rule checks: its exemption targets are still names.
 struct ParsedRule {
   Rule rule;
-  std::vector<std::pair<std::string, YAML::Node>> lift_names;
+  // Locations, not YAML::Nodes: assigning a YAML::Node (as sorting does) overwrites the
+  // node it refers to, which would move errors to the wrong place.
+  std::vector<std::pair<std::string, SourceLocation>> lift_names;
   const YamlSource* src = nullptr;
-  YAML::Node id_node;
+  SourceLocation id_at;
 };
 
 // Reads every `rules:` list. String literals are interned into `strings`; every

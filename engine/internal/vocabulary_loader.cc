@@ -71,10 +71,7 @@ class VocabularyBuilder {
       const YAML::Node vocab = src.root["vocabulary"];
       if (!vocab) continue;
       if (!src.ExpectMap(vocab, "`vocabulary`")) continue;
-      if (vocab_src_ == nullptr) {
-        vocab_src_ = &src;
-        vocab_node_ = vocab;
-      }
+      if (vocab_src_ == nullptr) vocab_src_ = &src;
       src.CheckKeys(vocab, "`vocabulary`", kSections);
       for (auto it = vocab.begin(); it != vocab.end(); ++it) {
         // An unknown section is reported by CheckKeys and otherwise ignored.
@@ -131,11 +128,12 @@ class VocabularyBuilder {
   void BuildCountries() {
     AddDomain("countries");
     const Section* s = Find("countries");
-    if (s == nullptr || !s->src->ExpectMap(s->node, "`countries`")) {
+    if (s == nullptr) {
       diags_->Error(SourceLocation{}, "missing-countries",
                     "the policy declares no `countries` section");
       return;
     }
+    if (!s->src->ExpectMap(s->node, "`countries`")) return;
     static const std::regex kCode("[A-Z][A-Z]");
     for (auto it = s->node.begin(); it != s->node.end(); ++it) {
       const std::string code = it->first.Scalar();
@@ -172,6 +170,10 @@ class VocabularyBuilder {
     if (v_.unknown_country < 0) {
       s->src->Error(s->node, "missing-country",
                     "`countries` must declare `ZZ`, the code for an unknown location");
+      // Declared here all the same, so that rules naming `ZZ` are not reported too.
+      AddValue(v_.domains[0], "ZZ");
+      v_.countries.push_back(CountryInfo{"Unknown location", "Unknown location", ""});
+      v_.unknown_country = v_.domains[0].Find("ZZ");
     }
   }
 
@@ -366,7 +368,13 @@ class VocabularyBuilder {
       g.name = name;
       g.at = src.At(it->first);
       g.domain = GroupDomain(src, decl["of"], it->first, what);
-      if (g.domain < 0) continue;
+      if (g.domain < 0) {
+        // Kept, with no domain, so that the rules naming it are not reported as well:
+        // the error is the declaration's, reported above.
+        v_.group_index.emplace(name, static_cast<int>(v_.groups.size()));
+        v_.groups.push_back(g);
+        continue;
+      }
       const Domain& d = v_.domains[static_cast<size_t>(g.domain)];
       if (d.Find(name) >= 0) {
         src.Error(it->first, "ambiguous-name",
@@ -378,6 +386,9 @@ class VocabularyBuilder {
         src.Error(it->first, "missing-field", what + " needs `members`");
       } else if (members.IsScalar() && members.Scalar() == "all") {
         g.members = ValueSet::All(static_cast<int>(d.values.size()));
+      } else if (d.values.empty()) {
+        // A domain with no values (the countries, when their section is missing) is
+        // reported once, where it is missing, not here for each member.
       } else {
         for (const YAML::Node& m : Elements(members)) {
           auto value = src.Scalar(m, "a member of " + what);
@@ -446,7 +457,7 @@ class VocabularyBuilder {
     v_.withheld_level = static_cast<int>(v_.levels.size());  // none unless declared
     if (const Section* s = Find("withheld_from")) {
       auto name = s->src->Scalar(s->node, "`withheld_from`");
-      if (name) {
+      if (name && !v_.levels.empty()) {
         v_.withheld_level = v_.FindLevel(*name);
         if (v_.withheld_level < 0) {
           s->src->Error(s->node, "unknown-value",
@@ -460,7 +471,7 @@ class VocabularyBuilder {
   void Missing(const std::string& section) {
     // At the `vocabulary:` that lacks it, when there is one.
     if (vocab_src_ != nullptr) {
-      vocab_src_->Error(vocab_node_, "missing-section",
+      vocab_src_->Error(vocab_src_->root["vocabulary"], "missing-section",
                         "the vocabulary declares no `" + section + "`");
       return;
     }
@@ -514,7 +525,7 @@ class VocabularyBuilder {
     for (const Placement& p : v_.placements) names.push_back(p.name);
     for (const YAML::Node& item : Elements(node)) {
       auto name = src.Scalar(item, "a placement");
-      if (!name) continue;
+      if (!name || names.empty()) continue;  // no placements: reported once, as missing
       int idx = v_.FindPlacement(*name);
       if (idx < 0) {
         src.Error(item, "unknown-value", "unknown placement `" + *name + "`" + DidYouMean(*name, names));
@@ -616,7 +627,6 @@ class VocabularyBuilder {
   Vocabulary& v_;
   std::map<std::string, Section> sections_;
   const YamlSource* vocab_src_ = nullptr;  // the first `vocabulary:`, for missing sections
-  YAML::Node vocab_node_;
 };
 
 }  // namespace

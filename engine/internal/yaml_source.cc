@@ -1,6 +1,8 @@
 #include "engine/internal/yaml_source.h"
 
 #include <map>
+#include <set>
+#include <utility>
 
 #include "engine/internal/spelling.h"
 
@@ -99,45 +101,75 @@ bool YamlSource::ExpectList(const YAML::Node& node, const std::string& what) con
 
 namespace {
 
-std::string KeyText(const YAML::Node& key) {
-  return key.IsScalar() ? "`" + key.Scalar() + "`" : "this key";
-}
-
 // Checks what YAML allows but a policy file cannot mean: keys that are not plain names
-// (`[a, b]: x`, `~: x`), and a key given twice in one map (yaml-cpp keeps both and
-// lookups see only the first, so the second would be silently ignored). Returns false
-// if it found either.
-bool CheckStructure(const YamlSource& src, const YAML::Node& node, int depth) {
-  // yaml-cpp bounds the nesting of what it parses; this bound only keeps the walk safe
-  // should that change.
-  if (depth > 10000) return true;
-  bool ok = true;
-  if (node.IsSequence()) {
-    for (const YAML::Node& item : node) ok = CheckStructure(src, item, depth + 1) && ok;
-  } else if (node.IsMap()) {
-    std::map<std::string, int> seen;  // key -> 1-based line of its first occurrence
-    for (auto it = node.begin(); it != node.end(); ++it) {
-      const YAML::Node key = it->first;
-      if (!key.IsScalar()) {
-        src.Error(key, "bad-key",
-                  "expected a plain name as a key, not " +
-                      std::string(key.IsMap() ? "a map" : key.IsSequence() ? "a list" : "an empty value"));
-        ok = false;
-      } else {
-        const int line = src.At(key).line;
-        auto [first, inserted] = seen.emplace(key.Scalar(), line);
-        if (!inserted) {
-          src.Error(key, "duplicate-key",
-                    "duplicate key " + KeyText(key) + "; it is already given on line " +
-                        std::to_string(first->second));
-          ok = false;
-        }
-      }
-      ok = CheckStructure(src, it->second, depth + 1) && ok;
+// (`[a, b]: x`, `~: x`); a key given twice in one map (yaml-cpp keeps both and lookups
+// see only the first, so the second would be silently ignored); an alias to a node
+// that holds it (`&a [*a]`), which no reader could finish; and aliases that expand the
+// file far beyond its size (a node reached twice is walked twice, by every reader).
+class StructureCheck {
+ public:
+  StructureCheck(const YamlSource& src, size_t budget) : src_(src), budget_(budget) {}
+
+  // Returns false if it found any of the above.
+  bool Check(const YAML::Node& node) {
+    if (budget_ == 0) return false;
+    if (--budget_ == 0) {
+      src_.Error(src_.root, "too-many-nodes",
+                 "aliases expand this file to too many nodes; write the repeated parts out, "
+                 "or alias fewer of them");
+      return false;
     }
+    if (!node.IsSequence() && !node.IsMap()) return true;
+    // A collection's position identifies it: an alias yields the node it names.
+    const YAML::Mark m = node.Mark();
+    const std::pair<int, int> at{m.line, m.column};
+    if (open_.size() >= kMaxDepth) {
+      // Only aliases nest this deep (yaml-cpp bounds what is written out); the bound
+      // keeps this walk, and every reader after it, off the end of the stack.
+      src_.Error(node, "too-deep", "aliases nest this file deeper than " +
+                                       std::to_string(kMaxDepth) + " levels");
+      budget_ = 0;
+      return false;
+    }
+    if (!open_.insert(at).second) {
+      src_.Error(node, "alias-loop", "this node holds an alias to itself");
+      return false;
+    }
+    bool ok = true;
+    if (node.IsSequence()) {
+      for (const YAML::Node& item : node) ok = Check(item) && ok;
+    } else {
+      std::map<std::string, int> seen;  // key -> 1-based line of its first occurrence
+      for (auto it = node.begin(); it != node.end(); ++it) {
+        const YAML::Node key = it->first;
+        if (!key.IsScalar()) {
+          src_.Error(key, "bad-key",
+                     std::string("expected a plain name as a key, not ") +
+                         (key.IsMap() ? "a map" : key.IsSequence() ? "a list" : "an empty value"));
+          ok = false;
+        } else {
+          auto [first, inserted] = seen.emplace(key.Scalar(), src_.At(key).line);
+          if (!inserted) {
+            src_.Error(key, "duplicate-key",
+                       "duplicate key `" + key.Scalar() + "`; it is already given on line " +
+                           std::to_string(first->second));
+            ok = false;
+          }
+        }
+        ok = Check(it->second) && ok;
+      }
+    }
+    open_.erase(at);
+    return ok;
   }
-  return ok;
-}
+
+ private:
+  static constexpr size_t kMaxDepth = 2000;
+
+  const YamlSource& src_;
+  size_t budget_;                          // nodes left to walk
+  std::set<std::pair<int, int>> open_;     // collections being walked: the path to here
+};
 
 }  // namespace
 
@@ -153,7 +185,8 @@ std::optional<YamlSource> ParseYaml(const std::string& path, const std::string& 
                 "a policy file holds one YAML document; this is document " + std::to_string(i + 1));
       ok = false;
     }
-    ok = CheckStructure(src, src.root, 0) && ok;
+    // Without aliases a file has fewer nodes than bytes; allow a generous margin.
+    ok = StructureCheck(src, 4 * text.size() + 10000).Check(src.root) && ok;
     if (!ok) return std::nullopt;
     return src;
   } catch (const YAML::Exception& e) {
