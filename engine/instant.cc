@@ -102,9 +102,13 @@ InstantOrError ParseRfc3339(std::string_view s) {
 }
 
 InstantOrError ParsePolicyInstant(std::string_view s) {
-  size_t space = s.find(' ');
+  // The zone follows the last space (zone names have none); the date and time before
+  // it may be separated by `T` or by a space.
+  size_t space = s.rfind(' ');
   if (space == std::string_view::npos) return ParseRfc3339(s);
-  std::string_view when = s.substr(0, space);
+  std::string when_text(s.substr(0, space));
+  if (when_text.size() > 10 && when_text[10] == ' ') when_text[10] = 'T';
+  std::string_view when = when_text;
   std::string zone_name(s.substr(space + 1));
   auto local = ParseLocal(when, /*require_time=*/false);
   if (auto* err = std::get_if<std::string>(&local)) return *err;
