@@ -257,6 +257,7 @@ const AccountFacts& AuthorFacts(const CompiledPolicy& policy, const Request& req
   // The parser gives every request a complete inline account (defaults applied, known
   // false), used as is unless a dated attribute is not yet in force.
   const AccountFacts* facts = &request.inline_account;
+  if (!request.has_inline_account) return *facts;
   for (const auto& [slot, default_value] : policy.dated_account_slots_) {
     const size_t i = static_cast<size_t>(slot);
     if (i >= request.inline_effective_at.size() || request.time.micros >= request.inline_effective_at[i]) {
