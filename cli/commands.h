@@ -19,6 +19,7 @@ int Eval(const Args& args);
 int Test(const Args& args);
 int Explain(const Args& args);
 int Bench(const Args& args);
+int Serve(const Args& args);
 
 }  // namespace statemark::cli
 

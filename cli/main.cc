@@ -12,6 +12,8 @@ constexpr const char* kUsage =
     "usage: statemark COMMAND [ARGS]\n"
     "\n"
     "commands:\n"
+    "  serve [--rules DIR] [--host H] [--port P] [--watch] ...\n"
+    "                                  the HTTP decision service (docs/service.md)\n"
     "  eval [--rules DIR]              requests as JSON lines on stdin, decisions on stdout\n"
     "  validate [DIR] [--dump]         load and compile a policy; report every problem\n"
     "  test [DIR] [--filter TEXT] [--junit FILE] [--min-coverage N]\n"
@@ -39,6 +41,7 @@ int main(int argc, char** argv) {
       {"test", statemark::cli::Test},
       {"explain", statemark::cli::Explain},
       {"bench", statemark::cli::Bench},
+      {"serve", statemark::cli::Serve},
   };
   if (command == "help" || command == "--help" || command == "-h") {
     std::cout << kUsage;

@@ -1,0 +1,120 @@
+#include "server/decision_log.h"
+
+#include <cerrno>
+#include <chrono>
+#include <cmath>
+#include <cstring>
+#include <utility>
+
+namespace statemark::server {
+
+uint64_t Fnv1a64(std::string_view s) {
+  uint64_t h = 14695981039346656037ull;
+  for (char c : s) {
+    h ^= static_cast<unsigned char>(c);
+    h *= 1099511628211ull;
+  }
+  return h;
+}
+
+DecisionLog::DecisionLog(DecisionLogOptions options, Metrics* metrics)
+    : options_(std::move(options)), enabled_(!options_.path.empty()), metrics_(metrics) {}
+
+DecisionLog::~DecisionLog() { Close(); }
+
+bool DecisionLog::Start(std::string* error) {
+  if (!enabled_) return true;
+  if (options_.path == "-") {
+    file_ = stdout;
+  } else {
+    file_ = std::fopen(options_.path.c_str(), "ae");
+    if (file_ == nullptr) {
+      *error = "cannot open decision log `" + options_.path + "`: " + std::strerror(errno);
+      return false;
+    }
+    owns_file_ = true;
+  }
+  writer_ = std::thread([this] { WriterLoop(); });
+  return true;
+}
+
+void DecisionLog::Close() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    accepting_ = false;
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (writer_.joinable()) writer_.join();
+  if (file_ != nullptr) {
+    std::fflush(file_);
+    if (owns_file_) std::fclose(file_);
+    file_ = nullptr;
+  }
+}
+
+bool DecisionLog::Sampled(std::string_view request_id, bool has_request_id) {
+  if (!enabled_ || options_.sample_rate <= 0) return false;
+  if (options_.sample_rate >= 1) return true;
+  if (has_request_id) {
+    // The top 53 bits as a fraction in [0, 1).
+    const double u = static_cast<double>(Fnv1a64(request_id) >> 11) * 0x1.0p-53;
+    return u < options_.sample_rate;
+  }
+  // Record n is sampled when floor((n + 1) * rate) > floor(n * rate): exactly
+  // floor(N * rate) of the first N, evenly spaced.
+  const auto n = static_cast<double>(counter_.fetch_add(1, std::memory_order_relaxed));
+  return std::floor((n + 1) * options_.sample_rate) > std::floor(n * options_.sample_rate);
+}
+
+void DecisionLog::Submit(std::string record) {
+  bool wake = false;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!accepting_ || pending_.size() >= options_.capacity) {
+      dropped_.fetch_add(1, std::memory_order_relaxed);
+      if (metrics_ != nullptr) metrics_->RecordDecisionLogDropped();
+      return;
+    }
+    pending_.push_back(std::move(record));
+    wake = pending_.size() == 1;
+  }
+  if (wake) wake_.notify_one();
+}
+
+void DecisionLog::WriterLoop() {
+  std::vector<std::string> batch;
+  for (;;) {
+    bool stopping = false;
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      wake_.wait(lock, [&] { return stopping_ || !pending_.empty(); });
+      batch.swap(pending_);
+      stopping = stopping_;
+    }
+    WriteBatch(batch);
+    batch.clear();
+    if (stopping) {
+      // Close() stopped intake before setting stopping_, so nothing arrives after
+      // this last swap.
+      std::lock_guard<std::mutex> lock(mu_);
+      if (pending_.empty()) return;
+    }
+  }
+}
+
+void DecisionLog::WriteBatch(const std::vector<std::string>& records) {
+  if (records.empty()) return;
+  uint64_t written = 0;
+  for (const std::string& r : records) {
+    if (std::fwrite(r.data(), 1, r.size(), file_) != r.size() || std::fputc('\n', file_) == EOF) {
+      if (metrics_ != nullptr) metrics_->RecordDecisionLogWriteError();
+      continue;
+    }
+    ++written;
+  }
+  if (std::fflush(file_) != 0 && metrics_ != nullptr) metrics_->RecordDecisionLogWriteError();
+  if (metrics_ != nullptr) metrics_->RecordDecisionLogWritten(written);
+}
+
+}  // namespace statemark::server

@@ -1,0 +1,100 @@
+// DecisionLog: sampled decisions as JSON lines, written off the request path.
+//
+// Each record is one line:
+//   {"logged_at":"...","policy_version":"sha256:...","endpoint":"/v1/decide",
+//    "batch_index":3,"request":{...},"decision":{...}}
+// (`batch_index` only for batch items; `request` is the item with the batch's shared
+// fields applied, exactly what was decided). A record plus its policy version is
+// enough to re-derive the decision byte for byte.
+//
+// Sampling is decided before any record is built, so unsampled decisions cost one
+// hash. It is deterministic: by a 64-bit FNV-1a hash of `request_id` when the request
+// has one (the same ids are logged on every replica and every run), else by a
+// counter (exactly `rate` of them, evenly spread).
+//
+// Request threads hand records to a bounded buffer; one writer thread drains it to
+// the file. A full buffer drops the record and counts the drop: a request never waits
+// for the disk. The buffer lock is held only to append or to swap the buffer out;
+// writing happens outside it.
+//
+// Thread safety: Sampled() and Submit() from any thread; Start()/Close() from one.
+#ifndef STATEMARK_SERVER_DECISION_LOG_H_
+#define STATEMARK_SERVER_DECISION_LOG_H_
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <cstdio>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include "server/metrics.h"
+
+namespace statemark::server {
+
+struct DecisionLogOptions {
+  // File appended to; "-" is stdout; empty disables the log. Default: "" (off).
+  std::string path;
+  // Share of decisions logged, in [0, 1]. Default: 1.0.
+  double sample_rate = 1.0;
+  // Records buffered before new ones are dropped. Default: 65,536.
+  size_t capacity = 65536;
+};
+
+class DecisionLog {
+ public:
+  // `metrics` may be null; it must outlive the log.
+  DecisionLog(DecisionLogOptions options, Metrics* metrics);
+  ~DecisionLog();  // Close()
+  DecisionLog(const DecisionLog&) = delete;
+  DecisionLog& operator=(const DecisionLog&) = delete;
+
+  // Opens the file and starts the writer. Returns false (with *error) when the file
+  // cannot be opened. A disabled log starts trivially.
+  bool Start(std::string* error);
+  // Writes what is buffered, flushes, closes the file and stops the writer.
+  // Idempotent.
+  void Close();
+
+  bool enabled() const { return enabled_; }
+
+  // Whether the decision for a request with this id (or none) is to be logged.
+  bool Sampled(std::string_view request_id, bool has_request_id);
+
+  // Queues one record (without its newline). Never blocks on I/O; drops and counts
+  // when the buffer is full or the log is closed.
+  void Submit(std::string record);
+
+  // Records dropped so far.
+  uint64_t dropped() const { return dropped_.load(std::memory_order_relaxed); }
+
+ private:
+  void WriterLoop();
+  void WriteBatch(const std::vector<std::string>& records);
+
+  const DecisionLogOptions options_;
+  const bool enabled_;
+  Metrics* const metrics_;
+  std::atomic<uint64_t> counter_{0};  // for requests without an id
+  std::atomic<uint64_t> dropped_{0};
+
+  std::mutex mu_;  // guards the fields below
+  std::condition_variable wake_;
+  std::vector<std::string> pending_;
+  bool accepting_ = true;
+  bool stopping_ = false;
+
+  std::FILE* file_ = nullptr;  // owned by the writer thread while it runs
+  bool owns_file_ = false;
+  std::thread writer_;
+};
+
+// 64-bit FNV-1a. Stable across platforms and runs (std::hash is not).
+uint64_t Fnv1a64(std::string_view s);
+
+}  // namespace statemark::server
+
+#endif  // STATEMARK_SERVER_DECISION_LOG_H_
