@@ -1,6 +1,6 @@
 // Server: the HTTP decision service (docs/service.md), a thin adapter over the engine.
 //
-// Endpoints (../shared/contract.md):
+// Endpoints (the decision contract; docs/service.md):
 //   POST /v1/decide          one decision                      (decide_handler.h)
 //   POST /v1/decide/batch    many, sharing viewer and time     (decide_handler.h)
 //   GET  /v1/policy          the loaded policy and last reload (policy_report.h)

@@ -1,5 +1,5 @@
 // Wire contract of the decision service: error codes, their HTTP statuses, and the
-// error body. See ../shared/contract.md and docs/service.md.
+// error body. See docs/service.md.
 //
 // Every error the service answers is
 //   {"error": {"code": "<code>", "message": "<one line>", "path": "<JSON path or empty>"}}
