@@ -590,6 +590,10 @@ std::string ParseErrorDetail(const std::string& what) {
 
 }  // namespace
 
+std::string MalformedJsonMessage(const std::string& parser_what) {
+  return "malformed JSON " + ParseErrorDetail(parser_what);
+}
+
 bool ParseRequest(const CompiledPolicy& policy, const nlohmann::json& json, Instant now,
                   Request* out, RequestError* error, std::string_view path_prefix) {
   *out = Request();
@@ -613,7 +617,7 @@ bool ParseRequestText(const CompiledPolicy& policy, std::string_view text, Insta
   } catch (const nlohmann::json::exception& e) {
     *out = Request();
     error->code = "invalid_json";
-    error->message = "malformed JSON " + ParseErrorDetail(e.what());
+    error->message = MalformedJsonMessage(e.what());
     error->path.clear();
     return false;
   }

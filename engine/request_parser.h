@@ -35,6 +35,11 @@ bool ParseRequest(const CompiledPolicy& policy, const nlohmann::json& json, Inst
 bool ParseRequestText(const CompiledPolicy& policy, std::string_view text, Instant now,
                       Request* out, RequestError* error);
 
+// The message for JSON that does not parse, from the JSON library's exception text:
+// "malformed JSON at line 1, column 5: ...". Bytes of invalid UTF-8 quoted from the
+// input become U+FFFD, so the message can itself be sent as JSON.
+std::string MalformedJsonMessage(const std::string& parser_what);
+
 }  // namespace statemark
 
 #endif  // STATEMARK_ENGINE_REQUEST_PARSER_H_

@@ -41,40 +41,6 @@ std::string DepthMessage(int max_depth) {
   return "JSON nests deeper than " + std::to_string(max_depth) + " levels";
 }
 
-// Length of the valid UTF-8 sequence at s[i], or 0 if the bytes there are not one.
-size_t Utf8Length(std::string_view s, size_t i) {
-  const auto b = static_cast<unsigned char>(s[i]);
-  const size_t n = b < 0x80           ? 1
-                   : (b >> 5) == 0x6  ? 2
-                   : (b >> 4) == 0xE  ? 3
-                   : (b >> 3) == 0x1E ? 4
-                                      : 0;
-  if (n == 0 || i + n > s.size()) return 0;
-  for (size_t k = 1; k < n; ++k) {
-    if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return 0;
-  }
-  return n;
-}
-
-// nlohmann's "[json.exception.parse_error.101] parse error at line 1, column 5: ..."
-// as "malformed JSON at line 1, column 5: ...", the wording `statemark eval` uses.
-// The parser quotes the bytes it last read, which may be invalid UTF-8; those become
-// U+FFFD so that the error is itself valid JSON.
-std::string MalformedJsonMessage(const std::string& what) {
-  constexpr std::string_view kMarker = "parse error ";
-  const size_t at = what.find(kMarker);
-  const std::string_view detail = at == std::string::npos
-                                      ? std::string_view(what)
-                                      : std::string_view(what).substr(at + kMarker.size());
-  std::string message = "malformed JSON ";
-  for (size_t i = 0; i < detail.size();) {
-    const size_t n = Utf8Length(detail, i);
-    message += n == 0 ? std::string_view("\xEF\xBF\xBD") : detail.substr(i, n);
-    i += n == 0 ? 1 : n;
-  }
-  return message;
-}
-
 // Evaluates the parsed thread-state request and appends its decision (or an
 // internal error) to `out`. Returns whether a decision was written.
 bool EvaluateInto(const DecideContext& c, ThreadState& t, std::string* out) {

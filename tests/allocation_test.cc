@@ -1,30 +1,13 @@
-// The evaluator's hot path allocates nothing: this binary replaces the global
-// operator new with one that counts calls per thread, and Evaluate() must not move
-// the count, for any request.
+// The evaluator's hot path allocates nothing: the test binary replaces the global
+// operator new with one that counts calls per thread (cli/allocation_counter.cc), and
+// Evaluate() must not move the count, for any request.
 #include <doctest/doctest.h>
 
-#include <cstdlib>
-#include <new>
-
+#include "cli/allocation_counter.h"
 #include "engine/evaluator.h"
 #include "engine/request_generator.h"
 #include "engine/request_parser.h"
 #include "tests/test_support.h"
-
-namespace {
-thread_local long allocations = 0;
-}  // namespace
-
-void* operator new(std::size_t n) {
-  ++allocations;
-  if (void* p = std::malloc(n == 0 ? 1 : n)) return p;
-  throw std::bad_alloc();
-}
-void* operator new[](std::size_t n) { return operator new(n); }
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete[](void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
 
 namespace statemark::testing {
 namespace {
@@ -39,9 +22,9 @@ TEST_CASE("Evaluate allocates nothing") {
     Request request;
     RequestError error;
     if (!ParseRequest(*policy, generator.Next(), Instant{0}, &request, &error)) continue;
-    const long before = allocations;
+    const long before = cli::ThreadAllocations();
     Evaluate(*policy, request, decision.get());
-    const long after = allocations;
+    const long after = cli::ThreadAllocations();
     REQUIRE(after == before);
     ++evaluated;
   }
@@ -49,9 +32,9 @@ TEST_CASE("Evaluate allocates nothing") {
 }
 
 TEST_CASE("the allocation counter sees allocations") {
-  const long before = allocations;
+  const long before = cli::ThreadAllocations();
   auto* p = new int(7);
-  CHECK(allocations == before + 1);
+  CHECK(cli::ThreadAllocations() == before + 1);
   delete p;
 }
 
