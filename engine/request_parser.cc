@@ -77,24 +77,12 @@ std::string ValueNoun(const Attribute& attr, const Vocabulary& vocab) {
   return std::string(LastPart(attr.name));
 }
 
-// Codes that ISO 3166 reserves for a country that has another code; edit distance
-// would suggest a wrong neighbour (`UK` is one edit from `UA`).
-constexpr std::pair<std::string_view, std::string_view> kReservedCountryCodes[] = {{"UK", "GB"},
-                                                                                   {"EL", "GR"}};
-
-// The suggestion for a misspelt value. Country codes are two letters, so every code
-// is a couple of edits from many others: suggest only a case fix or a reserved alias.
+// The suggestion for a misspelt value (see SuggestCountry for country codes).
 std::string SuggestValue(const Attribute& attr, const Domain& domain, const std::string& word) {
   if (attr.type != AttrType::kCountry && attr.type != AttrType::kCountrySet) {
     return internal::DidYouMean(word, domain.values);
   }
-  std::string upper = word;
-  for (char& c : upper) c = (c >= 'a' && c <= 'z') ? static_cast<char>(c - 'a' + 'A') : c;
-  for (const auto& [reserved, code] : kReservedCountryCodes) {
-    if (upper == reserved) upper = code;
-  }
-  if (upper != word && domain.Find(upper) >= 0) return "; did you mean `" + upper + "`?";
-  return "";
+  return internal::SuggestCountry(word, domain.values);
 }
 
 class Parser {

@@ -22,20 +22,6 @@ std::vector<std::string> AttributeNames(const Vocabulary& v) {
   return names;
 }
 
-// Two-letter country codes are too short for edit distances to mean much (`UK` is one
-// edit away from dozens of codes): for a country, suggest only a case fix, the ISO code
-// behind one of the exceptionally reserved codes people write (`UK`, `EL`), or a close
-// name among `others` (group names).
-std::string SuggestCountry(const Domain& countries, const std::string& name,
-                           const std::vector<std::string>& others) {
-  std::string upper = name;
-  for (char& ch : upper) {
-    if (ch >= 'a' && ch <= 'z') ch = static_cast<char>(ch - 'a' + 'A');
-  }
-  std::string iso = upper == "UK" ? "GB" : upper == "EL" ? "GR" : upper;
-  if (iso != name && countries.Find(iso) >= 0) return "; did you mean `" + iso + "`?";
-  return DidYouMean(name, others);
-}
 
 // The operators that make sense for each attribute type, for messages and checks.
 bool OperatorFits(Op op, AttrType t) {
@@ -395,7 +381,7 @@ bool ResolveValues(const YamlSource& src, const Vocabulary& vocab, int domain,
     }
     std::string suggestion;
     if (domain == kCountryDomain) {
-      suggestion = SuggestCountry(d, *name, groups);
+      suggestion = SuggestCountry(*name, d.values, groups);
     } else {
       std::vector<std::string> candidates = d.values;
       candidates.insert(candidates.end(), groups.begin(), groups.end());

@@ -46,4 +46,18 @@ std::string DidYouMean(std::string_view word, const std::vector<std::string>& ca
   return "; did you mean `" + match + "`?";
 }
 
+std::string SuggestCountry(const std::string& name, const std::vector<std::string>& codes,
+                           const std::vector<std::string>& others) {
+  std::string upper = name;
+  for (char& ch : upper) {
+    if (ch >= 'a' && ch <= 'z') ch = static_cast<char>(ch - 'a' + 'A');
+  }
+  if (upper == "UK") upper = "GB";
+  if (upper == "EL") upper = "GR";
+  if (upper != name && std::find(codes.begin(), codes.end(), upper) != codes.end()) {
+    return "; did you mean `" + upper + "`?";
+  }
+  return DidYouMean(name, others);
+}
+
 }  // namespace statemark::internal

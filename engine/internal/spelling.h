@@ -22,6 +22,14 @@ std::string ClosestMatch(std::string_view word, const std::vector<std::string>& 
 // "; did you mean `x`?" for the closest match, or "" when there is none.
 std::string DidYouMean(std::string_view word, const std::vector<std::string>& candidates);
 
+// The suggestion for a misspelt country code. Codes are two letters, so edit
+// distance would suggest a wrong neighbour (`UK` is one edit from `UA`): suggest only a
+// case fix, the ISO code behind a reserved code people write (`UK` -> `GB`,
+// `EL` -> `GR`), or a close name among `others` (group names, for rule files).
+// `codes` are the valid codes. Returns "; did you mean `x`?" or "".
+std::string SuggestCountry(const std::string& name, const std::vector<std::string>& codes,
+                           const std::vector<std::string>& others = {});
+
 }  // namespace statemark::internal
 
 #endif  // STATEMARK_ENGINE_INTERNAL_SPELLING_H_

@@ -14,24 +14,10 @@ const std::vector<std::string> kSections = {
     "placements", "labels",  "notices",  "friction",     "monetization", "windows",
     "sanctions_lists"};
 
-// Two-letter country codes are too short for edit distances to mean much (`UK` is one
-// edit away from dozens of codes): for a country, suggest only a case fix, the ISO code
-// behind one of the exceptionally reserved codes people write (`UK`, `EL`), or a close
-// name among `others` (group names).
-std::string SuggestCountry(const Domain& countries, const std::string& name,
-                           const std::vector<std::string>& others) {
-  std::string upper = name;
-  for (char& ch : upper) {
-    if (ch >= 'a' && ch <= 'z') ch = static_cast<char>(ch - 'a' + 'A');
-  }
-  std::string iso = upper == "UK" ? "GB" : upper == "EL" ? "GR" : upper;
-  if (iso != name && countries.Find(iso) >= 0) return "; did you mean `" + iso + "`?";
-  return DidYouMean(name, others);
-}
 
 // A suggestion for `value`, not a value of domain `d`.
 std::string SuggestValue(int d, const Domain& domain, const std::string& value) {
-  return d == kCountryDomain ? SuggestCountry(domain, value, {}) : DidYouMean(value, domain.values);
+  return d == kCountryDomain ? SuggestCountry(value, domain.values) : DidYouMean(value, domain.values);
 }
 
 // Where each vocabulary section was declared.
