@@ -187,7 +187,12 @@ RuleTrace TraceRule(const CompiledPolicy& p, const Request& r, const Decision& d
     return t;
   }
   t.outcome = RuleTrace::Outcome::kWrongKind;
-  t.why_not = r.is_ad ? "its effects do not concern ads" : "its effects concern ads only, and this is not an ad request";
+  t.why_not = r.is_ad ? "its effects do not concern ads" : "its own effects concern ads only, and this is not an ad request";
+  if (!rule.cases.empty()) {
+    std::string miss;
+    internal::ReferenceCondition(p, rule.cases[0].when, r, s.facts, &miss);
+    if (!miss.empty()) t.why_not += "; its first case does not apply: " + miss;
+  }
   return t;
 }
 
