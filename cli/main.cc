@@ -14,6 +14,8 @@ constexpr const char* kUsage =
     "commands:\n"
     "  serve [--rules DIR] [--host H] [--port P] [--watch] ...\n"
     "                                  the HTTP decision service (docs/service.md)\n"
+    "  bundle DIR -o FILE [--revision REV] [--sign KEY] | inspect FILE | keygen PRIV PUB\n"
+    "                                  pack a policy into a signed bundle (docs/deployment.md)\n"
     "  eval [--rules DIR]              requests as JSON lines on stdin, decisions on stdout\n"
     "  validate [DIR] [--dump]         load and compile a policy; report every problem\n"
     "  test [DIR] [--filter TEXT] [--junit FILE] [--min-coverage N]\n"
@@ -42,6 +44,7 @@ int main(int argc, char** argv) {
       {"explain", statemark::cli::Explain},
       {"bench", statemark::cli::Bench},
       {"serve", statemark::cli::Serve},
+      {"bundle", statemark::cli::Bundle},
   };
   if (command == "help" || command == "--help" || command == "-h") {
     std::cout << kUsage;

@@ -18,6 +18,8 @@ constexpr const char* kServeUsage =
     "                       [--watch-interval-ms N] [--decision-log FILE]\n"
     "                       [--decision-log-sample R] [--admin-token-file F]\n"
     "                       [--max-body-bytes N] [--max-batch-items N] [--no-access-log]\n"
+    "       statemark serve --bundle URL [--bundle-interval S] [--bundle-cache DIR]\n"
+    "                       [--verify-key PUB]... [other options but --rules and --watch]\n"
     "\n"
     "defaults: --rules rules --host 127.0.0.1 --port 8080; the reload endpoint needs a\n"
     "token from --admin-token-file or STATEMARK_ADMIN_TOKEN. See docs/service.md.\n";
@@ -56,6 +58,22 @@ int Serve(const Args& args_in) {
   if (auto v = TakeFlag(&args, "--admin-token-file", &bad)) options.admin_token_file = *v;
   options.watch = TakeSwitch(&args, "--watch");
   if (TakeSwitch(&args, "--no-access-log")) options.access_log = false;
+  // Bundles (docs/deployment.md): --verify-key may be given once per trusted key.
+  const bool rules_given = options.rules_dir != server::ServerOptions{}.rules_dir || options.watch;
+  if (auto v = TakeFlag(&args, "--bundle", &bad)) options.bundle_url = *v;
+  if (auto v = TakeFlag(&args, "--bundle-cache", &bad)) options.bundle_cache_dir = *v;
+  while (auto v = TakeFlag(&args, "--verify-key", &bad)) options.verify_key_files.push_back(*v);
+  double interval_s = options.bundle_interval_ms / 1000.0;
+  const bool interval_ok = NumberFlag(&args, "--bundle-interval", 0.05, 86400.0, &interval_s, &bad);
+  options.bundle_interval_ms = static_cast<int>(interval_s * 1000.0);
+  if (options.bundle_url.empty() && !options.verify_key_files.empty()) {
+    std::cerr << "statemark serve: --verify-key applies to --bundle only\n";
+    return kExitUsage;
+  }
+  if (!options.bundle_url.empty() && rules_given) {
+    std::cerr << "statemark serve: --bundle replaces --rules and --watch; give one or the other\n";
+    return kExitUsage;
+  }
   const bool numbers_ok =
       NumberFlag(&args, "--port", 0, 65535, &options.port, &bad) &&
       NumberFlag(&args, "--threads", 0, 4096, &options.threads, &bad) &&
@@ -66,7 +84,7 @@ int Serve(const Args& args_in) {
                  &bad) &&
       NumberFlag(&args, "--max-batch-items", size_t{1}, size_t{10000000}, &options.max_batch_items,
                  &bad);
-  if (!numbers_ok || bad || !args.empty()) {
+  if (!numbers_ok || !interval_ok || bad || !args.empty()) {
     if (!args.empty()) std::cerr << "statemark serve: unexpected argument `" << args[0] << "`\n";
     std::cerr << kServeUsage;
     return kExitUsage;

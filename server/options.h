@@ -10,6 +10,7 @@
 
 #include <cstddef>
 #include <string>
+#include <vector>
 
 namespace statemark::server {
 
@@ -33,6 +34,31 @@ struct ServerOptions {
   bool watch = false;
   // How often --watch polls, in milliseconds. Default: 1000.
   int watch_interval_ms = 1000;
+
+  // --- Bundles (server/bundle_poller.h, docs/deployment.md) ---
+
+  // Serve the policy bundle at this http:// or https:// URL instead of `rules_dir`:
+  // polled with If-None-Match, verified, unpacked and activated like a reload.
+  // Empty: serve `rules_dir`. Default: "".
+  std::string bundle_url;
+  // How often the URL is polled, in milliseconds, before jitter. Default: 30000.
+  int bundle_interval_ms = 30000;
+  // Each wait is the interval times a uniform factor in [1 - j, 1 + j], so replicas
+  // started together do not poll in step. Default: 0.1.
+  double bundle_jitter = 0.1;
+  // Where the last good bundle is kept (and unpacked), so a restart serves it when
+  // the URL is unreachable. One directory per server process (it is locked).
+  // Default: ".statemark-bundles".
+  std::string bundle_cache_dir = ".statemark-bundles";
+  // Time allowed to connect to the bundle server, and between bytes of its answer,
+  // in milliseconds. Default: 5000.
+  int bundle_timeout_ms = 5000;
+  // Largest bundle downloaded, in bytes. Default: 512 MiB.
+  size_t max_bundle_bytes = size_t{512} << 20;
+  // Public keys (PEM, Ed25519) whose signatures are accepted. Non-empty: a bundle
+  // must be signed by one of them. Empty: signatures are neither required nor
+  // checked (the files are still checked against the manifest). Default: none.
+  std::vector<std::string> verify_key_files;
 
   // --- Admin ---
 

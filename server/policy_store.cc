@@ -42,6 +42,8 @@ const char* ReloadTriggerName(ReloadTrigger t) {
       return "signal";
     case ReloadTrigger::kWatch:
       return "watch";
+    case ReloadTrigger::kBundle:
+      return "bundle";
   }
   return "unknown";
 }
@@ -52,6 +54,27 @@ PolicyStore::PolicyStore(std::string rules_dir, Metrics* metrics)
 PolicyStore::~PolicyStore() = default;
 
 ReloadResult PolicyStore::Reload(ReloadTrigger trigger) {
+  return LoadFrom(rules_dir_, trigger, "", nullptr);
+}
+
+ReloadResult PolicyStore::Refuse(ReloadTrigger trigger, const Diagnostic& reason) {
+  std::lock_guard<std::mutex> reload_lock(reload_mu_);
+  ReloadResult result;
+  result.trigger = trigger;
+  std::shared_ptr<const PolicySnapshot> previous = Current();
+  if (previous) result.previous_version = previous->policy->version();
+  result.version = result.previous_version;
+  result.at = Now();
+  result.diagnostics.Add(reason);
+  if (metrics_ != nullptr) metrics_->RecordReload(false);
+  std::lock_guard<std::mutex> lock(status_mu_);
+  last_ = result;
+  return result;
+}
+
+ReloadResult PolicyStore::LoadFrom(const std::string& dir, ReloadTrigger trigger,
+                                   const std::string& expected_version,
+                                   std::shared_ptr<const BundleOrigin> bundle) {
   std::lock_guard<std::mutex> reload_lock(reload_mu_);
   ReloadResult result;
   result.trigger = trigger;
@@ -59,7 +82,13 @@ ReloadResult PolicyStore::Reload(ReloadTrigger trigger) {
   if (previous) result.previous_version = previous->policy->version();
 
   const auto start = std::chrono::steady_clock::now();
-  std::shared_ptr<const CompiledPolicy> compiled = LoadAndCompile(rules_dir_, &result.diagnostics);
+  std::shared_ptr<const CompiledPolicy> compiled = LoadAndCompile(dir, &result.diagnostics);
+  if (compiled && !expected_version.empty() && compiled->version() != expected_version) {
+    result.diagnostics.Error({dir, 0, 0}, "bundle-version-mismatch",
+                             "the bundle's files load as " + compiled->version() +
+                                 ", but its manifest says " + expected_version);
+    compiled = nullptr;
+  }
   result.diagnostics.Sort();
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   result.at = Now();
@@ -69,6 +98,8 @@ ReloadResult PolicyStore::Reload(ReloadTrigger trigger) {
     auto snapshot = std::make_shared<PolicySnapshot>();
     snapshot->policy = compiled;
     snapshot->loaded_at = result.at;
+    snapshot->dir = dir;
+    snapshot->bundle = std::move(bundle);
     snapshot->counters = std::make_unique<PolicyCounters>(metrics_, *compiled);
     result.version = compiled->version();
     current_.store(std::shared_ptr<const PolicySnapshot>(std::move(snapshot)),

@@ -29,17 +29,31 @@
 
 namespace statemark::server {
 
+// Where a policy loaded from a bundle came from (server/bundle_poller.h).
+struct BundleOrigin {
+  std::string url;
+  std::string sha256;    // of the bundle file
+  std::string etag;      // as the bundle server sent it; "" if none
+  std::string revision;  // the manifest's; "" if none
+  std::string created;   // the manifest's
+  std::string key_id;    // the signing key's id; "" if unsigned
+  bool signature_verified = false;
+  bool from_cache = false;  // loaded from the local copy at start, the URL not answering with it
+};
+
 // One loaded policy version and what belongs to it.
 struct PolicySnapshot {
   std::shared_ptr<const CompiledPolicy> policy;
   Instant loaded_at;
+  std::string dir;                             // the directory it was loaded from
+  std::shared_ptr<const BundleOrigin> bundle;  // null unless it came from a bundle
   // Per-version metric cells. Declared after `policy`, so destroyed before it: the
   // counters read the policy's names when they fold into the totals.
   std::unique_ptr<PolicyCounters> counters;
 };
 
 // What caused a reload; reported in logs and in GET /v1/policy.
-enum class ReloadTrigger { kStartup, kApi, kSignal, kWatch };
+enum class ReloadTrigger { kStartup, kApi, kSignal, kWatch, kBundle };
 const char* ReloadTriggerName(ReloadTrigger t);
 
 struct ReloadResult {
@@ -68,6 +82,17 @@ class PolicyStore {
 
   // Loads and compiles the rules directory; on success swaps it in.
   ReloadResult Reload(ReloadTrigger trigger);
+
+  // Like Reload, from `dir` (an unpacked bundle) instead of the rules directory. The
+  // policy is swapped in only if its version is `expected_version` (the bundle
+  // manifest's); `bundle` is kept with the snapshot.
+  ReloadResult LoadFrom(const std::string& dir, ReloadTrigger trigger,
+                        const std::string& expected_version,
+                        std::shared_ptr<const BundleOrigin> bundle);
+
+  // Records an attempt refused before anything was loaded (a bundle that failed
+  // verification), with the reason as an error diagnostic. The serving policy stays.
+  ReloadResult Refuse(ReloadTrigger trigger, const Diagnostic& reason);
 
   // The most recent attempt, if any.
   std::optional<ReloadResult> LastAttempt() const;

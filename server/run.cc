@@ -28,7 +28,8 @@ int RunServer(const ServerOptions& options) {
     return 1;
   }
   if (!server.store().Current()) {
-    std::cerr << "statemark serve: no policy loaded from `" << options.rules_dir
+    std::cerr << "statemark serve: no policy loaded from `"
+              << (options.bundle_url.empty() ? options.rules_dir : options.bundle_url)
               << "`; answering 503 until a reload succeeds\n";
   }
   for (;;) {

@@ -98,6 +98,7 @@ void Server::LogEvent(const std::string& line) const {
 }
 
 ReloadResult Server::Reload(ReloadTrigger trigger) {
+  if (bundles_) return bundles_->PollNow(trigger);  // it logs what it loads
   ReloadResult result = store_.Reload(trigger);
   LogEvent(ReloadEventLine(result, options_.rules_dir));
   return result;
@@ -107,13 +108,20 @@ bool Server::Start(std::string* error) {
   std::signal(SIGPIPE, SIG_IGN);
   if (!LoadAdminToken(options_, &admin_token_, error)) return false;
   if (!log_.Start(error)) return false;
-  if (options_.watch) {
-    watcher_ = std::make_unique<Watcher>(options_.rules_dir,
-                                         std::chrono::milliseconds(options_.watch_interval_ms),
-                                         [this] { Reload(ReloadTrigger::kWatch); });
-    watcher_->Prime();
+  if (!options_.bundle_url.empty()) {
+    bundles_ = std::make_unique<BundlePoller>(options_, &store_,
+                                              [this](const std::string& line) { LogEvent(line); });
+    if (!bundles_->Init(error)) return false;
+    bundles_->Startup();
+  } else {
+    if (options_.watch) {
+      watcher_ = std::make_unique<Watcher>(options_.rules_dir,
+                                           std::chrono::milliseconds(options_.watch_interval_ms),
+                                           [this] { Reload(ReloadTrigger::kWatch); });
+      watcher_->Prime();
+    }
+    Reload(ReloadTrigger::kStartup);
   }
-  Reload(ReloadTrigger::kStartup);
 
   http_ = std::make_unique<httplib::Server>();
   InstallHandlers();
@@ -166,6 +174,7 @@ bool Server::Start(std::string* error) {
     return false;
   }
   if (watcher_) watcher_->Start();
+  if (bundles_) bundles_->Start();
   started_ = true;
 
   auto snapshot = store_.Current();
@@ -173,6 +182,7 @@ bool Server::Start(std::string* error) {
                      {{"address", "http://" + options_.host + ":" + std::to_string(port_)},
                       {"threads", threads},
                       {"rules_dir", options_.rules_dir},
+                      {"bundle", options_.bundle_url},
                       {"policy_version", snapshot ? snapshot->policy->version() : ""},
                       {"watch", options_.watch},
                       {"reload_endpoint", admin_token_.empty() ? "disabled" : "enabled"},
@@ -183,6 +193,7 @@ bool Server::Start(std::string* error) {
 void Server::Stop() {
   if (!started_ || stopped_.exchange(true)) return;
   if (watcher_) watcher_->Stop();
+  if (bundles_) bundles_->Stop();
   http_->stop();  // closes the listening socket; workers finish what they are serving
   if (listener_.joinable()) listener_.join();  // returns once every worker has exited
   log_.Close();
@@ -271,7 +282,13 @@ void Server::InstallHandlers() {
   http_->Get("/v1/policy", [this](const Request&, Response& res) {
     auto snapshot = store_.Current();
     Answer answer;
-    PolicyReport(snapshot.get(), options_.rules_dir, store_.LastAttempt(), &answer);
+    PolicyReport(snapshot.get(), snapshot ? snapshot->dir : options_.rules_dir,
+                 store_.LastAttempt(), &answer);
+    if (bundles_) {  // the bundle source's status joins the report
+      auto body = nlohmann::ordered_json::parse(answer.body);
+      body["bundle"] = nlohmann::ordered_json::parse(bundles_->StatusJson());
+      answer.body = body.dump();
+    }
     SetJson(res, answer.status, std::move(answer.body));
   });
   http_->Get("/healthz",
@@ -287,6 +304,7 @@ void Server::InstallHandlers() {
   http_->Get("/metrics", [this](const Request&, Response& res) {
     res.status = 200;
     res.body = metrics_.Render();
+    if (bundles_) res.body += bundles_->RenderMetrics();
     res.set_header("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
   });
 }

@@ -32,6 +32,7 @@
 #include <string>
 #include <thread>
 
+#include "server/bundle_poller.h"
 #include "server/decision_log.h"
 #include "server/metrics.h"
 #include "server/options.h"
@@ -62,7 +63,8 @@ class Server {
   // Graceful stop; idempotent.
   void Stop();
 
-  // Reloads the rules directory, records the outcome in the event log, and returns it.
+  // Reloads the rules directory (with --bundle: polls the bundle URL now), records the
+  // outcome in the event log, and returns it.
   ReloadResult Reload(ReloadTrigger trigger);
 
   // The bound port (useful with options.port == 0). REQUIRES: Start() succeeded.
@@ -85,6 +87,7 @@ class Server {
   std::string admin_token_;
   std::unique_ptr<httplib::Server> http_;
   std::unique_ptr<Watcher> watcher_;
+  std::unique_ptr<BundlePoller> bundles_;  // with --bundle: the policy comes from there
   std::thread listener_;
   int port_ = -1;
   bool started_ = false;
