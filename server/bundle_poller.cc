@@ -186,7 +186,9 @@ BundlePoller::Fetched BundlePoller::Fetch(const std::string& etag) const {
   const int timeout = options_.bundle_timeout_ms;
   client.set_connection_timeout(timeout / 1000, (timeout % 1000) * 1000);
   client.set_read_timeout(timeout / 1000, (timeout % 1000) * 1000);
-  client.set_follow_location(true);
+  // Redirects are not followed: httplib 0.11 would take a 304 for one (and fail on
+  // its missing Location). Give --bundle the final URL.
+  client.set_follow_location(false);
   httplib::Headers headers = {{"User-Agent", "statemark-bundle-poller/1"}};
   if (!etag.empty()) headers.emplace("If-None-Match", etag);
   bool too_large = false;
@@ -215,6 +217,10 @@ BundlePoller::Fetched BundlePoller::Fetch(const std::string& etag) const {
     out.etag = res->get_header_value("ETag");
   } else {
     out.error = options_.bundle_url + " answered HTTP " + std::to_string(res->status);
+    if (res->status >= 300 && res->status < 400) {
+      out.error += " (a redirect to `" + res->get_header_value("Location") +
+                   "`; redirects are not followed: give --bundle that URL)";
+    }
   }
   return out;
 }
@@ -361,6 +367,10 @@ ReloadResult BundlePoller::Poll(ReloadTrigger trigger) {
     return failed;
   }
   if (fetched.kind == Fetched::kNotModified) {
+    {
+      std::lock_guard<std::mutex> status_lock(status_mu_);
+      url_sha_ = etag_sha_;
+    }
     RecordPoll(PollResult::kUnchanged, fetched.status, "", "not modified");
     return unchanged;
   }
@@ -370,6 +380,7 @@ ReloadResult BundlePoller::Poll(ReloadTrigger trigger) {
     url_sha_ = sha;
   }
   etag_ = fetched.etag;
+  etag_sha_ = sha;
   if (sha == serving_sha) {
     RecordPoll(PollResult::kUnchanged, fetched.status, "", "the bundle serving");
     return unchanged;
@@ -413,7 +424,10 @@ void BundlePoller::Startup() {
   const bool have_cache = ReadCache(&cached, &cached_etag);
   {
     std::lock_guard<std::mutex> lock(poll_mu_);
-    if (have_cache) etag_ = cached_etag;
+    if (have_cache && !cached_etag.empty()) {
+      etag_ = cached_etag;
+      etag_sha_ = bundle::Sha256Hex(cached);
+    }
   }
   Poll(ReloadTrigger::kStartup);
   if (store_->Current() || !have_cache) return;
@@ -424,11 +438,7 @@ void BundlePoller::Startup() {
     std::lock_guard<std::mutex> status_lock(status_mu_);
     return last_poll_ && last_poll_->http_status == 304;
   }();
-  ReloadResult r = Activate(cached, cached_etag, ReloadTrigger::kStartup, !not_modified);
-  if (r.ok && not_modified) {
-    std::lock_guard<std::mutex> status_lock(status_mu_);
-    url_sha_ = bundle::Sha256Hex(cached);
-  }
+  Activate(cached, cached_etag, ReloadTrigger::kStartup, !not_modified);
 }
 
 ReloadResult BundlePoller::PollNow(ReloadTrigger trigger) { return Poll(trigger); }

@@ -91,6 +91,7 @@ class BundlePoller {
 
   std::mutex poll_mu_;  // one poll at a time; guards the fields below it
   std::string etag_;         // sent as If-None-Match
+  std::string etag_sha_;     // the bundle that ETag stands for
   std::string active_dir_;   // the unpacked directory serving, removed when replaced
   std::string refused_sha_;  // the last refused bundle, not tried again until it changes
 
