@@ -366,33 +366,30 @@ ReloadResult BundlePoller::Poll(ReloadTrigger trigger) {
     failed.diagnostics.Error({options_.bundle_url, 0, 0}, "bundle-unreachable", fetched.error);
     return failed;
   }
-  if (fetched.kind == Fetched::kNotModified) {
-    {
-      std::lock_guard<std::mutex> status_lock(status_mu_);
-      url_sha_ = etag_sha_;
-    }
-    RecordPoll(PollResult::kUnchanged, fetched.status, "", "not modified");
-    return unchanged;
+  // The bundle at the URL: the one the ETag stands for (304), or the bytes received.
+  const bool not_modified = fetched.kind == Fetched::kNotModified;
+  const std::string sha = not_modified ? etag_sha_ : bundle::Sha256Hex(fetched.body);
+  if (!not_modified) {
+    etag_ = fetched.etag;
+    etag_sha_ = sha;
   }
-  const std::string sha = bundle::Sha256Hex(fetched.body);
   {
     std::lock_guard<std::mutex> status_lock(status_mu_);
     url_sha_ = sha;
   }
-  etag_ = fetched.etag;
-  etag_sha_ = sha;
-  if (sha == serving_sha) {
-    RecordPoll(PollResult::kUnchanged, fetched.status, "", "the bundle serving");
-    return unchanged;
-  }
-  if (sha == refused_sha_) {
+  if (!sha.empty() && sha == refused_sha_) {
     // Refused before and unchanged since: not loaded again, and still an error.
-    std::string message;
+    std::string code = "bundle-refused", message = "refused";
     {
       std::lock_guard<std::mutex> status_lock(status_mu_);
-      message = last_error_ ? last_error_->message : "refused";
+      if (last_error_) code = last_error_->code, message = last_error_->message;
     }
-    RecordPoll(PollResult::kRefused, fetched.status, "bundle-refused", message);
+    RecordPoll(PollResult::kRefused, fetched.status, code, message);
+    return unchanged;
+  }
+  if (not_modified || sha == serving_sha) {
+    RecordPoll(PollResult::kUnchanged, fetched.status, "",
+               not_modified ? "not modified" : "the bundle serving");
     return unchanged;
   }
   ReloadResult result = Activate(fetched.body, fetched.etag, trigger, false);
