@@ -276,8 +276,8 @@ bool OpenBundle(std::string_view bytes, const std::vector<const Ed25519Key*>& tr
     }
   } else if (!trusted.empty()) {
     return Refuse(refusal, "bundle-unsigned",
-                  "the bundle is not signed, and this server accepts only bundles signed by a "
-                  "trusted key (--verify-key); sign it with `statemark bundle --sign KEY`");
+                  "the bundle is not signed, and only bundles signed by a trusted key "
+                  "(--verify-key) are accepted; sign it with `statemark bundle --sign KEY`");
   }
 
   if (!ParseManifest(manifest->data, &out->manifest, &error)) {
