@@ -1,6 +1,6 @@
 // `statemark fmt` never changes what a policy decides: the default policy and messy
 // copies of it compile to the same decision tree and decide generated requests the
-// same before and after formatting; the test cases read the same; formatting is
+// same before and after formatting (random rule sets too); the test cases read the same; formatting is
 // idempotent; and a messy copy that keeps its comments formats back to the default
 // policy byte for byte.
 #include <doctest/doctest.h>
@@ -16,6 +16,7 @@
 #include "engine/format.h"
 #include "engine/policy_tests.h"
 #include "engine/request_generator.h"
+#include "tests/random_policy.h"
 #include "tests/test_support.h"
 
 namespace statemark::testing {
@@ -240,6 +241,22 @@ TEST_CASE("a copy re-emitted in another layout, rule keys reversed, decides the 
   REQUIRE(formatted);
   CheckSameMeaning(*messy, *formatted);
   CheckSameMeaning(*original, *formatted);
+}
+
+TEST_CASE("random rule sets, re-emitted in another layout, decide the same once formatted") {
+  for (uint64_t seed = 1; seed <= 4; ++seed) {
+    CAPTURE(seed);
+    ScratchDir dir;
+    dir.CopyDefaultPolicy();
+    dir.Write("random.yaml", RandomRulesYaml(seed, 60));
+    auto before = CompileOrFail(dir.str());
+    REQUIRE(before);
+    dir.Write("random.yaml", ReEmit(RandomRulesYaml(seed, 60)));  // another layout
+    FormatInPlace(dir.path());
+    auto after = CompileOrFail(dir.str());
+    REQUIRE(after);
+    CheckSameMeaning(*before, *after);
+  }
 }
 
 }  // namespace
