@@ -1,8 +1,8 @@
-// `statemark fmt` never changes what a policy decides: the default policy and messy
-// copies of it compile to the same decision tree and decide generated requests the
-// same before and after formatting (random rule sets too); the test cases read the same; formatting is
-// idempotent; and a messy copy that keeps its comments formats back to the default
-// policy byte for byte.
+// `statemark fmt` never changes what a policy decides: the default policy, messy copies
+// of it and random rule sets compile to the same decision tree and decide generated
+// requests the same before and after formatting; the test cases read the same;
+// formatting is idempotent; and a messy copy that keeps its comments formats back to
+// the default policy byte for byte.
 #include <doctest/doctest.h>
 #include <yaml-cpp/yaml.h>
 
