@@ -192,6 +192,18 @@ struct OutLine {
   bool blank = false;
 };
 
+// Puts the maps of the tree at `n` in canonical order, as the emitter writes them.
+void ApplyCanonicalOrder(YamlNode* n, Role role) {
+  if (n->kind == YamlNode::Kind::kMap) {
+    std::vector<std::pair<YamlNode, YamlNode>> pairs;
+    for (size_t i : CanonicalOrder(*n, role)) pairs.push_back(std::move(n->pairs[i]));
+    n->pairs = std::move(pairs);
+    for (auto& [key, value] : n->pairs) ApplyCanonicalOrder(&value, ChildRole(role, key.value));
+  } else if (n->kind == YamlNode::Kind::kSequence) {
+    for (YamlNode& item : n->items) ApplyCanonicalOrder(&item, ItemRole(role));
+  }
+}
+
 class Emitter {
  public:
   explicit Emitter(const YamlTree& tree) : tree_(tree) {
@@ -500,20 +512,7 @@ Result<std::string> FormatPolicyFile(const std::string& path, const std::string&
   }
   // The output has its maps in canonical order; compare with the input in that order.
   YamlTree expected = std::move(parsed).value();
-  struct Reorder {
-    static void Apply(YamlNode* n, Role role) {
-      if (n->kind == YamlNode::Kind::kMap) {
-        std::vector<size_t> order = CanonicalOrder(*n, role);
-        std::vector<std::pair<YamlNode, YamlNode>> pairs;
-        for (size_t i : order) pairs.push_back(std::move(n->pairs[i]));
-        n->pairs = std::move(pairs);
-        for (auto& [key, value] : n->pairs) Apply(&value, ChildRole(role, key.value));
-      } else if (n->kind == YamlNode::Kind::kSequence) {
-        for (YamlNode& item : n->items) Apply(&item, ItemRole(role));
-      }
-    }
-  };
-  Reorder::Apply(&expected.root, Role::kRoot);
+  ApplyCanonicalOrder(&expected.root, Role::kRoot);
   if (!internal::SameData(expected.root, again.value().root, &where)) {
     diags.Error({path, where + 1, 0}, "fmt-internal",
                 "formatting would change what this file says near this line of the output; "
