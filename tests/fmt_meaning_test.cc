@@ -244,7 +244,7 @@ TEST_CASE("a copy re-emitted in another layout, rule keys reversed, decides the 
 }
 
 TEST_CASE("random rule sets, re-emitted in another layout, decide the same once formatted") {
-  for (uint64_t seed = 1; seed <= 4; ++seed) {
+  for (uint64_t seed = 1; seed <= 3; ++seed) {
     CAPTURE(seed);
     ScratchDir dir;
     dir.CopyDefaultPolicy();
