@@ -21,6 +21,7 @@ int Explain(const Args& args);
 int Bench(const Args& args);
 int Serve(const Args& args);
 int Bundle(const Args& args);
+int Fmt(const Args& args);
 
 }  // namespace statemark::cli
 

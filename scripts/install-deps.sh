@@ -8,6 +8,7 @@ packages=(
   libyaml-cpp-dev libre2-dev nlohmann-json3-dev doctest-dev libcpp-httplib-dev
   libhowardhinnant-date-dev libssl-dev
   libarchive-dev nginx python3
+  python3-yaml python3-jsonschema
 )
 
 missing=()
