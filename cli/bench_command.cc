@@ -5,13 +5,16 @@
 // decisions until T seconds have passed, and reports the median and 99th percentile
 // of the per-decision time over batches, decisions per second, and heap allocations
 // per decision. The reference evaluator (the rules interpreted one by one) runs on
-// the same requests in the same process as a baseline.
+// the same requests in the same process as a baseline, and so does, for the default
+// policy, the policy written by hand in C++ (bench/handwritten_policy.h), the practical
+// limit the tree is measured against.
 #include <algorithm>
 #include <chrono>
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "bench/handwritten_policy.h"
 #include "cli/allocation_counter.h"
 #include "cli/commands.h"
 #include "cli/policy_loading.h"
@@ -113,10 +116,24 @@ int Bench(const Args& args_in) {
   const Timing reference = Measure(requests, std::min(seconds, 1.0), [&](const Request& r) {
     internal::ReferenceEvaluate(*policy, r, decision.get());
   });
+  // The hand-written baseline exists for the default policy's rules only.
+  std::unique_ptr<bench::HandwrittenPolicy> hand;
+  try {
+    hand = std::make_unique<bench::HandwrittenPolicy>(*policy);
+  } catch (const std::exception&) {
+  }
+  std::optional<Timing> handwritten;
+  if (hand) {
+    bench::HandwrittenDecision out;
+    handwritten = Measure(requests, seconds, [&](const Request& r) { hand->Decide(r, &out); });
+  }
   const TreeStats& s = policy->stats();
   if (json) {
     nlohmann::json out = {{"requests", requests.size()}, {"tree", ToJson(tree)}, {"reference", ToJson(reference)},
-                          {"tree_nodes", s.nodes}, {"tree_bytes", s.bytes}, {"rules", policy->policy().rules.size()}};
+                          {"tree_nodes", s.nodes}, {"tree_bytes", s.bytes}, {"rules", policy->policy().rules.size()},
+                          {"cond_nodes", s.cond_nodes}, {"leaves", s.leaves}, {"max_depth", s.max_depth},
+                          {"registry_bytes", policy->registry().MemoryBytes()}};
+    if (handwritten) out["handwritten"] = ToJson(*handwritten);
     std::cout << out.dump(2) << "\n";
     return kExitOk;
   }
@@ -127,7 +144,12 @@ int Bench(const Args& args_in) {
               tree.allocations);
   std::printf("%-20s %12.1f %12.1f %16.0f %14.2f\n", "reference (baseline)", reference.median_ns, reference.p99_ns,
               reference.per_second, reference.allocations);
+  if (handwritten) {
+    std::printf("%-20s %12.1f %12.1f %16.0f %14.2f\n", "hand-written C++", handwritten->median_ns,
+                handwritten->p99_ns, handwritten->per_second, handwritten->allocations);
+  }
   std::printf("speed-up over the reference: %.1fx\n", reference.median_ns / tree.median_ns);
+  if (handwritten) std::printf("tree / hand-written: %.2fx\n", tree.median_ns / handwritten->median_ns);
   return kExitOk;
 }
 
