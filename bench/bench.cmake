@@ -22,3 +22,8 @@ if(simdjson_FOUND)
   target_compile_definitions(statemark-bench PRIVATE STATEMARK_HAVE_SIMDJSON)
   target_link_libraries(statemark-bench PRIVATE simdjson::simdjson)
 endif()
+
+# A short run of every benchmark (a few seconds), so that none of them rots.
+add_test(NAME bench_smoke
+         COMMAND env STATEMARK_BENCH_QUICK=1 STATEMARK_BUILD_DIR=${CMAKE_BINARY_DIR}
+                 bash ${CMAKE_CURRENT_SOURCE_DIR}/scripts/bench.sh ${CMAKE_BINARY_DIR}/bench-smoke)
