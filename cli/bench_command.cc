@@ -5,18 +5,25 @@
 // decisions until T seconds have passed, and reports the median and 99th percentile
 // of the per-decision time over batches, decisions per second, and heap allocations
 // per decision. The reference evaluator (the rules interpreted one by one) runs on
-// the same requests in the same process as a baseline.
+// the same requests in the same process as a baseline, and so does, for the default
+// policy, the policy written by hand in C++ (bench/handwritten_policy.h), the practical
+// limit the tree is measured against.
+#include <sys/resource.h>
+
 #include <algorithm>
 #include <chrono>
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "bench/handwritten_policy.h"
 #include "cli/allocation_counter.h"
 #include "cli/commands.h"
 #include "cli/policy_loading.h"
+#include "engine/compiler.h"
 #include "engine/evaluator.h"
 #include "engine/internal/reference_evaluator.h"
+#include "engine/loader.h"
 #include "engine/request_generator.h"
 #include "engine/request_parser.h"
 
@@ -36,16 +43,19 @@ Timing Measure(const std::vector<Request>& requests, double seconds, Decide deci
   for (const Request& r : requests) decide(r);  // warm-up
   std::vector<double> batch_ns;
   Timing t;
-  const long alloc_before = ThreadAllocations();
+  long allocations = 0;  // counted around the decisions only, not the bookkeeping
   const auto start = Clock::now();
   size_t next = 0;
   while (Clock::now() - start < std::chrono::duration<double>(seconds)) {
+    const long alloc_before = ThreadAllocations();
     const auto b = Clock::now();
     for (size_t i = 0; i < kBatch; ++i) {
       decide(requests[next]);
       next = next + 1 == requests.size() ? 0 : next + 1;
     }
-    batch_ns.push_back(std::chrono::duration<double, std::nano>(Clock::now() - b).count() / kBatch);
+    const auto e = Clock::now();
+    allocations += ThreadAllocations() - alloc_before;
+    batch_ns.push_back(std::chrono::duration<double, std::nano>(e - b).count() / kBatch);
     t.decisions += kBatch;
   }
   const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
@@ -53,7 +63,7 @@ Timing Measure(const std::vector<Request>& requests, double seconds, Decide deci
   t.median_ns = batch_ns[batch_ns.size() / 2];
   t.p99_ns = batch_ns[std::min(batch_ns.size() - 1, batch_ns.size() * 99 / 100)];
   t.per_second = static_cast<double>(t.decisions) / elapsed;
-  t.allocations = static_cast<double>(ThreadAllocations() - alloc_before) / static_cast<double>(t.decisions);
+  t.allocations = static_cast<double>(allocations) / static_cast<double>(t.decisions);
   return t;
 }
 
@@ -80,6 +90,13 @@ std::vector<Request> ReadRequests(const CompiledPolicy& policy, const std::optio
   return out;
 }
 
+// The process's peak resident set so far, in KB (Linux reports ru_maxrss in KB).
+long PeakRssKb() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return usage.ru_maxrss;
+}
+
 nlohmann::json ToJson(const Timing& t) {
   return {{"median_ns", t.median_ns}, {"p99_ns", t.p99_ns}, {"decisions_per_second", t.per_second},
           {"allocations_per_decision", t.allocations}, {"decisions", t.decisions}};
@@ -101,8 +118,19 @@ int Bench(const Args& args_in) {
                  "[--seconds T] [--json]\n";
     return kExitUsage;
   }
-  auto policy = LoadAndCompile(dir);
-  if (!policy) return kExitFailed;
+  // Loading (YAML, registry) and compiling (the tree) are timed apart.
+  const auto load_start = Clock::now();
+  auto loaded = LoadPolicy(dir);
+  const double load_seconds = std::chrono::duration<double>(Clock::now() - load_start).count();
+  std::cerr << RenderDiagnostics(loaded.diagnostics());
+  if (!loaded.ok()) return kExitFailed;
+  const auto compile_start = Clock::now();
+  auto compiled = Compile(loaded.value());
+  const double compile_seconds = std::chrono::duration<double>(Clock::now() - compile_start).count();
+  std::cerr << RenderDiagnostics(compiled.diagnostics());
+  if (!compiled.ok()) return kExitFailed;
+  const std::shared_ptr<const CompiledPolicy> policy = compiled.value();
+  const long loaded_rss_kb = PeakRssKb();
   const std::vector<Request> requests = ReadRequests(*policy, file, generate, seed);
   if (requests.empty()) {
     std::cerr << "statemark bench: no valid requests\n";
@@ -113,21 +141,44 @@ int Bench(const Args& args_in) {
   const Timing reference = Measure(requests, std::min(seconds, 1.0), [&](const Request& r) {
     internal::ReferenceEvaluate(*policy, r, decision.get());
   });
+  // The hand-written baseline exists for the default policy's rules only.
+  std::unique_ptr<bench::HandwrittenPolicy> hand;
+  try {
+    hand = std::make_unique<bench::HandwrittenPolicy>(*policy);
+  } catch (const std::exception&) {
+  }
+  std::optional<Timing> handwritten;
+  if (hand) {
+    bench::HandwrittenDecision out;
+    handwritten = Measure(requests, seconds, [&](const Request& r) { hand->Decide(r, &out); });
+  }
   const TreeStats& s = policy->stats();
   if (json) {
     nlohmann::json out = {{"requests", requests.size()}, {"tree", ToJson(tree)}, {"reference", ToJson(reference)},
-                          {"tree_nodes", s.nodes}, {"tree_bytes", s.bytes}, {"rules", policy->policy().rules.size()}};
+                          {"tree_nodes", s.nodes}, {"tree_bytes", s.bytes}, {"rules", policy->policy().rules.size()},
+                          {"cond_nodes", s.cond_nodes}, {"leaves", s.leaves}, {"max_depth", s.max_depth},
+                          {"registry_bytes", policy->registry().MemoryBytes()},
+                          {"registry_accounts", policy->registry().size()}, {"load_seconds", load_seconds},
+                          {"compile_seconds", compile_seconds}, {"peak_rss_kb_after_load", loaded_rss_kb}};
+    if (handwritten) out["handwritten"] = ToJson(*handwritten);
     std::cout << out.dump(2) << "\n";
     return kExitOk;
   }
   std::printf("policy: %zu rules, tree of %zu nodes (%zu bytes), %zu requests\n", policy->policy().rules.size(),
               s.nodes, s.bytes, requests.size());
+  std::printf("load %.3f s, compile %.3f s, %d registry accounts, peak RSS after compiling %ld KB\n", load_seconds,
+              compile_seconds, policy->registry().size(), loaded_rss_kb);
   std::printf("%-20s %12s %12s %16s %14s\n", "evaluator", "median ns", "p99 ns", "decisions/s", "allocs/decision");
   std::printf("%-20s %12.1f %12.1f %16.0f %14.2f\n", "decision tree", tree.median_ns, tree.p99_ns, tree.per_second,
               tree.allocations);
   std::printf("%-20s %12.1f %12.1f %16.0f %14.2f\n", "reference (baseline)", reference.median_ns, reference.p99_ns,
               reference.per_second, reference.allocations);
+  if (handwritten) {
+    std::printf("%-20s %12.1f %12.1f %16.0f %14.2f\n", "hand-written C++", handwritten->median_ns,
+                handwritten->p99_ns, handwritten->per_second, handwritten->allocations);
+  }
   std::printf("speed-up over the reference: %.1fx\n", reference.median_ns / tree.median_ns);
+  if (handwritten) std::printf("tree / hand-written: %.2fx\n", tree.median_ns / handwritten->median_ns);
   return kExitOk;
 }
 

@@ -20,6 +20,7 @@
 #include "engine/internal/program.h"
 #include "engine/policy.h"
 #include "engine/request.h"
+#include "engine/request_schema.h"
 
 namespace re2 {
 class RE2;
@@ -51,6 +52,8 @@ class CompiledPolicy {
   const TreeStats& stats() const { return stats_; }
 
   const internal::Slot& slot(int attr) const { return slots_[static_cast<size_t>(attr)]; }
+  // Where the request parser finds each attribute in a request's JSON.
+  const RequestSchema& request_schema() const { return request_schema_; }
 
   // The tree, one node per line, for debugging and golden tests.
   std::string DebugString() const;
@@ -93,6 +96,7 @@ class CompiledPolicy {
   bool uses_account_id_ = false;  // some rule tests account.id
   std::vector<std::pair<int16_t, uint32_t>> dated_account_slots_;  // slot, default value
   std::vector<internal::Slot> slots_;  // by attribute index
+  RequestSchema request_schema_;
   std::vector<internal::Clause> clauses_;
   std::vector<internal::CompiledEffects> effects_;
   std::vector<internal::CompiledLabel> labels_;

@@ -26,6 +26,7 @@ class Compiler {
 
   Result<std::shared_ptr<const CompiledPolicy>> Run() {
     AssignSlots();
+    out_->request_schema_ = RequestSchema::Build(vocab());
     PrepareAccounts();
     CompileRegexes();
     CompileClauses();

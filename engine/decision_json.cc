@@ -9,7 +9,9 @@
 #include "engine/decision_json.h"
 
 #include <algorithm>
+#include <array>
 #include <memory>
+#include <span>
 #include <vector>
 
 #include "engine/internal/combine.h"
@@ -44,9 +46,7 @@ class DecisionWriter {
       : policy_(policy),
         vocab_(policy.vocabulary()),
         request_(request),
-        viewer_(ViewerCountry(policy, request)) {
-    for (const Placement& p : vocab_.placements) placement_names_.push_back(p.name);
-  }
+        viewer_(ViewerCountry(policy, request)) {}
 
   void Write(const Decision& d, std::string* out) const {
     out->append("{\"request_id\":");
@@ -57,8 +57,9 @@ class DecisionWriter {
     }
     out->append(",\"policy_version\":");
     AppendJsonString(policy_.version(), out);
-    out->append(",\"time\":");
-    AppendJsonString(FormatRfc3339(d.time), out);
+    out->append(",\"time\":\"");
+    AppendRfc3339(d.time, out);  // digits, dashes and colons: nothing to escape
+    out->push_back('"');
     out->append(",\"surfaces\":");
     WriteSurfaces(d, nullptr, out);
     WriteOutcome(d, nullptr, out);
@@ -117,17 +118,31 @@ class DecisionWriter {
     out->push_back('}');
   }
 
-  template <typename Names>
-  static void Bits(uint32_t bits, const Names& names, std::string* out) {
+  // The names of the set bits, as a JSON array. `name(i)` gives bit i's name.
+  template <typename Name>
+  static void Bits(uint32_t bits, Name name, std::string* out) {
     out->push_back('[');
     bool first = true;
     for (int i = 0; i < 32; ++i) {
       if ((bits & (uint32_t{1} << i)) == 0) continue;
       if (!first) out->push_back(',');
       first = false;
-      AppendJsonString(NameAt(names, i), out);
+      AppendJsonString(name(i), out);
     }
     out->push_back(']');
+  }
+
+  std::string_view PlacementName(int i) const {
+    if (i < 0 || static_cast<size_t>(i) >= vocab_.placements.size()) return "";
+    return vocab_.placements[static_cast<size_t>(i)].name;
+  }
+
+  // A rendered template as a JSON string, through a per-thread scratch buffer.
+  void AppendTemplate(const Template& t, int state, std::string* out) const {
+    thread_local std::string text;
+    text.clear();
+    AppendRenderedTemplate(t, vocab_, state, viewer_, request_.account_id, &text);
+    AppendJsonString(text, out);
   }
 
   void WriteLabels(const Decision& d, std::string* out) const {
@@ -144,10 +159,9 @@ class DecisionWriter {
       out->append("{\"id\":");
       AppendJsonString(label.id, out);
       out->append(",\"text\":");
-      AppendJsonString(RenderTemplate(label.text, vocab_, state, viewer_, request_.account_id),
-                       out);
+      AppendTemplate(label.text, state, out);
       out->append(",\"placements\":");
-      Bits(r.placements, placement_names_, out);
+      Bits(r.placements, [this](int bit) { return PlacementName(bit); }, out);
       out->push_back('}');
     }
     out->push_back(']');
@@ -159,11 +173,11 @@ class DecisionWriter {
       return;
     }
     const Notice& notice = vocab_.notices[static_cast<size_t>(d.notice)];
-    AppendJsonString(RenderTemplate(notice.text, vocab_, -1, viewer_, request_.account_id), out);
+    AppendTemplate(notice.text, -1, out);
   }
 
   void WriteFriction(const Decision& d, std::string* out) const {
-    Bits(d.friction, vocab_.friction, out);
+    Bits(d.friction, [this](int i) { return NameAt(vocab_.friction, i); }, out);
   }
 
   void WriteMonetization(const Decision& d, std::string* out) const {
@@ -175,20 +189,27 @@ class DecisionWriter {
   }
 
   // {"decision": ..., "allowed": [...], "denied": [{"country": ..., "rules": [...]}]}
+  // Fixed arrays rather than vectors: an ad decision is written without allocating.
   void WriteAd(const Decision& d, std::string* out) const {
-    std::vector<uint16_t> allowed, denied;
+    std::array<uint16_t, kMaxDomainValues> allowed, denied;  // targets are distinct values
+    size_t allowed_count = 0, denied_count = 0;
     for (uint16_t c : request_.target_order) {
-      (d.ad_allowed.Contains(c) ? allowed : denied).push_back(c);
+      if (d.ad_allowed.Contains(c)) {
+        allowed[allowed_count++] = c;
+      } else {
+        denied[denied_count++] = c;
+      }
     }
-    const char* verdict = denied.empty() ? "allow" : allowed.empty() ? "deny" : "restrict";
+    const char* verdict = denied_count == 0 ? "allow" : allowed_count == 0 ? "deny" : "restrict";
     out->append("{\"decision\":\"").append(verdict).append("\",\"allowed\":[");
-    for (size_t i = 0; i < allowed.size(); ++i) {
+    for (size_t i = 0; i < allowed_count; ++i) {
       if (i > 0) out->push_back(',');
       AppendJsonString(CountryCode(allowed[i]), out);
     }
     out->append("],\"denied\":[");
-    const std::vector<std::pair<uint32_t, ValueSet>> limits = AdLimits(d);
-    for (size_t i = 0; i < denied.size(); ++i) {
+    AdLimits limits;
+    CollectAdLimits(d, &limits);
+    for (size_t i = 0; i < denied_count; ++i) {
       if (i > 0) out->push_back(',');
       out->append("{\"country\":");
       AppendJsonString(CountryCode(denied[i]), out);
@@ -200,31 +221,34 @@ class DecisionWriter {
   }
 
   // (rule index, countries allowed) for every applied clause that acts on ads.
-  std::vector<std::pair<uint32_t, ValueSet>> AdLimits(const Decision& d) const {
-    std::vector<std::pair<uint32_t, ValueSet>> limits;
+  struct AdLimits {
+    std::array<std::pair<uint32_t, ValueSet>, kMaxAppliedClauses> limits;
+    size_t count = 0;
+  };
+
+  void CollectAdLimits(const Decision& d, AdLimits* out) const {
     const int n = std::min(d.applied_count, kMaxAppliedClauses);
     for (int i = 0; i < n; ++i) {
       const AppliedClause& a = d.applied[static_cast<size_t>(i)];
       if (!internal::ClauseActsOn(policy_, a, /*is_ad=*/true)) continue;
-      limits.emplace_back(policy_.clauses()[a.clause].rule, internal::AllowedBy(policy_, a));
+      out->limits[out->count++] = {policy_.clauses()[a.clause].rule, internal::AllowedBy(policy_, a)};
     }
-    return limits;
   }
 
   // The ids of the rules whose allowed set leaves out `country`, sorted by id (rules are
   // stored sorted by id, so by index), each once.
-  void DeniedBy(const std::vector<std::pair<uint32_t, ValueSet>>& limits, int country,
-                std::string* out) const {
-    std::vector<uint32_t> rules;
-    for (const auto& [rule, allowed] : limits) {
-      if (!allowed.Contains(country)) rules.push_back(rule);
+  void DeniedBy(const AdLimits& limits, int country, std::string* out) const {
+    std::array<uint32_t, kMaxAppliedClauses> rules;
+    size_t count = 0;
+    for (size_t i = 0; i < limits.count; ++i) {
+      if (!limits.limits[i].second.Contains(country)) rules[count++] = limits.limits[i].first;
     }
-    std::sort(rules.begin(), rules.end());
-    rules.erase(std::unique(rules.begin(), rules.end()), rules.end());
-    RuleIds(rules, out);
+    std::sort(rules.begin(), rules.begin() + static_cast<long>(count));
+    count = static_cast<size_t>(std::unique(rules.begin(), rules.begin() + static_cast<long>(count)) - rules.begin());
+    RuleIds(std::span<const uint32_t>(rules.data(), count), out);
   }
 
-  void RuleIds(const std::vector<uint32_t>& rules, std::string* out) const {
+  void RuleIds(std::span<const uint32_t> rules, std::string* out) const {
     out->push_back('[');
     for (size_t i = 0; i < rules.size(); ++i) {
       if (i > 0) out->push_back(',');
@@ -235,7 +259,7 @@ class DecisionWriter {
 
   void WriteRules(const Decision& d, std::string* out) const {
     const int n = std::min(d.rule_count, kMaxAppliedClauses);
-    RuleIds(std::vector<uint32_t>(d.rules.begin(), d.rules.begin() + n), out);
+    RuleIds(std::span<const uint32_t>(d.rules.data(), static_cast<size_t>(std::max(n, 0))), out);
   }
 
   // [{"rule": id, "would": {...changes...}}], one entry per distinct shadow rule in
@@ -285,7 +309,6 @@ class DecisionWriter {
   const Vocabulary& vocab_;
   const Request& request_;
   const int viewer_;
-  std::vector<std::string> placement_names_;
 };
 
 }  // namespace
@@ -307,8 +330,12 @@ void AppendErrorJson(const RequestError& error, std::string* out) {
 
 void AppendJsonString(std::string_view s, std::string* out) {
   out->push_back('"');
-  for (char ch : s) {
-    const auto c = static_cast<unsigned char>(ch);
+  size_t run = 0;  // start of the current run of characters that need no escape
+  for (size_t i = 0; i < s.size(); ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    out->append(s.data() + run, i - run);
+    run = i + 1;
     switch (c) {
       case '"':
         out->append("\\\"");
@@ -336,11 +363,10 @@ void AppendJsonString(std::string_view s, std::string* out) {
           out->append("\\u00");
           out->push_back(kHex[c >> 4]);
           out->push_back(kHex[c & 0xF]);
-        } else {
-          out->push_back(ch);  // UTF-8 bytes pass through unchanged
         }
     }
   }
+  out->append(s.data() + run, s.size() - run);  // UTF-8 bytes pass through unchanged
   out->push_back('"');
 }
 

@@ -133,7 +133,21 @@ InstantOrError ParsePolicyInstant(std::string_view s) {
   return FromSys(sys);
 }
 
-std::string FormatRfc3339(Instant t) {
+namespace {
+
+// Appends `value` as exactly `digits` decimal digits (value >= 0).
+void AppendDigits(int64_t value, int digits, std::string* out) {
+  char buf[8];
+  for (int i = digits - 1; i >= 0; --i) {
+    buf[i] = static_cast<char>('0' + value % 10);
+    value /= 10;
+  }
+  out->append(buf, static_cast<size_t>(digits));
+}
+
+// The date library's format, for years outside 0000-9999 (which AppendRfc3339 does not
+// write itself).
+std::string FormatWithDateLibrary(Instant t) {
   date::sys_time<microseconds> tp{microseconds{t.micros}};
   auto secs = date::floor<std::chrono::seconds>(tp);
   int64_t frac = (tp - secs).count();
@@ -148,6 +162,62 @@ std::string FormatRfc3339(Instant t) {
     out += buf;
   }
   out += 'Z';
+  return out;
+}
+
+}  // namespace
+
+// Civil date from days since 1970-01-01: Howard Hinnant's days_from_civil inverse
+// (the algorithm the date library uses), written out so that a decision's time is
+// formatted without building a stream.
+void AppendRfc3339(Instant t, std::string* out) {
+  constexpr int64_t kMicrosPerDay = 86400000000LL;
+  int64_t days = t.micros / kMicrosPerDay;
+  int64_t rest = t.micros % kMicrosPerDay;
+  if (rest < 0) {
+    rest += kMicrosPerDay;
+    --days;
+  }
+  const int64_t z = days + 719468;
+  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  const int64_t doe = z - era * 146097;
+  const int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const int64_t mp = (5 * doy + 2) / 153;
+  const int64_t day = doy - (153 * mp + 2) / 5 + 1;
+  const int64_t month = mp < 10 ? mp + 3 : mp - 9;
+  const int64_t year = yoe + era * 400 + (month <= 2 ? 1 : 0);
+  if (year < 0 || year > 9999) {
+    out->append(FormatWithDateLibrary(t));
+    return;
+  }
+  const int64_t seconds = rest / 1000000;
+  const int64_t frac = rest % 1000000;
+  AppendDigits(year, 4, out);
+  out->push_back('-');
+  AppendDigits(month, 2, out);
+  out->push_back('-');
+  AppendDigits(day, 2, out);
+  out->push_back('T');
+  AppendDigits(seconds / 3600, 2, out);
+  out->push_back(':');
+  AppendDigits(seconds / 60 % 60, 2, out);
+  out->push_back(':');
+  AppendDigits(seconds % 60, 2, out);
+  if (frac != 0) {
+    out->push_back('.');
+    if (frac % 1000 == 0) {
+      AppendDigits(frac / 1000, 3, out);
+    } else {
+      AppendDigits(frac, 6, out);
+    }
+  }
+  out->push_back('Z');
+}
+
+std::string FormatRfc3339(Instant t) {
+  std::string out;
+  AppendRfc3339(t, &out);
   return out;
 }
 

@@ -41,6 +41,9 @@ InstantOrError ParsePolicyInstant(std::string_view text);
 // RFC 3339 in UTC with `Z`; the fraction appears only when non-zero, with 3 or 6 digits.
 std::string FormatRfc3339(Instant t);
 
+// The same text, appended to `out`. Allocates nothing beyond the string's growth.
+void AppendRfc3339(Instant t, std::string* out);
+
 // The current time from the system clock.
 Instant Now();
 

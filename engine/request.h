@@ -80,8 +80,10 @@ struct Request {
   int reshared_account = -1;         // registry index, or -1
 
   std::vector<std::string> warnings;  // rendered into the decision's `warnings`
-  // Owns the text that fact string_views point at.
+  // Owns the text that fact string_views point at: the first `owned_used` strings.
+  // The rest are kept from an earlier parse, to be reused without allocating.
   std::vector<std::unique_ptr<std::string>> owned_text;
+  size_t owned_used = 0;
 };
 
 }  // namespace statemark

@@ -13,10 +13,9 @@
 #include "engine/request_parser.h"
 
 #include <algorithm>
-#include <map>
+#include <array>
 #include <nlohmann/json.hpp>
 #include <optional>
-#include <set>
 #include <utility>
 
 #include "engine/internal/spelling.h"
@@ -28,7 +27,6 @@ using nlohmann::json;
 
 constexpr std::string_view kRequestIdField = "request_id";
 constexpr std::string_view kTimeField = "time";
-constexpr std::string_view kEffectiveAtSuffix = "_effective_at";
 
 // Fields of `content` that are not vocabulary attributes: they name accounts.
 constexpr std::string_view kLinks = "links";
@@ -46,16 +44,6 @@ std::string JoinPath(std::string_view prefix, std::string_view path) {
 
 std::string Indexed(std::string_view path, size_t i) {
   return std::string(path) + "[" + std::to_string(i) + "]";
-}
-
-// `account.affiliation` -> {`account`, `affiliation`}; nullopt unless exactly two parts.
-std::optional<std::pair<std::string, std::string>> SplitName(const std::string& name) {
-  const size_t dot = name.find('.');
-  if (dot == std::string::npos || dot == 0 || dot + 1 == name.size() ||
-      name.find('.', dot + 1) != std::string::npos) {
-    return std::nullopt;
-  }
-  return std::make_pair(name.substr(0, dot), name.substr(dot + 1));
 }
 
 std::string_view LastPart(std::string_view dotted) {
@@ -94,7 +82,8 @@ class Parser {
         now_(now),
         out_(out),
         error_(error),
-        prefix_(prefix) {}
+        prefix_(prefix),
+        schema_(policy.request_schema()) {}
 
   bool Parse(const json& j) {
     if (!j.is_object()) return Fail("", "expected an object");
@@ -105,7 +94,9 @@ class Parser {
       if (!ParseAttribute(static_cast<int>(i))) return false;
     }
     if (!ParseLinkedAccounts()) return false;
-    for (const auto& [name, object] : objects_) WarnUnknownFields(name, *object);
+    for (size_t o = 0; o < schema_.objects.size(); ++o) {
+      if (objects_[o] != nullptr) WarnUnknownFields(static_cast<int>(o), *objects_[o]);
+    }
     return true;
   }
 
@@ -121,10 +112,14 @@ class Parser {
 
   void Warn(std::string message) { out_->warnings.push_back(std::move(message)); }
 
-  // A copy of `text` owned by the request, so that views of it survive moves.
+  // A copy of `text` owned by the request, so that views of it survive moves. The
+  // strings of an earlier parse into the same Request are reused.
   std::string_view Own(std::string_view text) {
-    out_->owned_text.push_back(std::make_unique<std::string>(text));
-    return *out_->owned_text.back();
+    auto& owned = out_->owned_text;
+    if (out_->owned_used == owned.size()) owned.push_back(std::make_unique<std::string>());
+    std::string& copy = *owned[out_->owned_used++];
+    copy.assign(text);
+    return copy;
   }
 
   // --- Facts ---
@@ -188,38 +183,23 @@ class Parser {
 
   // --- Top level ---
 
-  // The objects a request may hold: `viewer`, `account`, `content`, `ad`, and the
-  // first part of every declared attribute except `request.*` (which is derived).
-  std::set<std::string> ObjectNames() const {
-    std::set<std::string> names = {"viewer", "account", "content", "ad"};
-    for (const Attribute& a : vocab_.attributes) {
-      auto parts = SplitName(a.name);
-      if (parts && parts->first != "request") names.insert(parts->first);
-    }
-    return names;
-  }
-
   bool ParseTopLevel(const json& j) {
-    const std::set<std::string> objects = ObjectNames();
     out_->time = now_;
     for (const auto& [key, value] : j.items()) {
       if (key == kRequestIdField) {
         if (!ParseRequestId(value)) return false;
       } else if (key == kTimeField) {
         if (!ParseTime(value)) return false;
-      } else if (objects.count(key) != 0) {
+      } else if (const int object = schema_.FindObject(key); object >= 0) {
         if (value.is_null()) continue;
         if (!value.is_object()) return Fail(key, "expected an object");
-        objects_[key] = &value;
+        objects_[static_cast<size_t>(object)] = &value;
       } else {
-        std::vector<std::string> candidates(objects.begin(), objects.end());
-        candidates.emplace_back(kRequestIdField);
-        candidates.emplace_back(kTimeField);
-        WarnUnknownField(key, "", candidates);
+        WarnUnknownField(key, "", schema_.top_level_candidates);
       }
     }
     StoreInstant(vocab_.attr_time, out_->time);
-    out_->is_ad = objects_.count("ad") != 0;
+    out_->is_ad = objects_[static_cast<size_t>(schema_.ad)] != nullptr;
     return true;
   }
 
@@ -263,17 +243,18 @@ class Parser {
 
   // --- Fields ---
 
-  // json[object][field], or nullptr when absent or null.
-  const json* Field(const std::string& object, std::string_view field) const {
-    auto it = objects_.find(object);
-    if (it == objects_.end()) return nullptr;
-    auto f = it->second->find(field);
-    if (f == it->second->end() || f->is_null()) return nullptr;
+  // json[object][field], or nullptr when absent or null. `object` indexes the schema's
+  // objects.
+  const json* Field(int object, std::string_view field) const {
+    const json* o = object < 0 ? nullptr : objects_[static_cast<size_t>(object)];
+    if (o == nullptr) return nullptr;
+    auto f = o->find(field);
+    if (f == o->end() || f->is_null()) return nullptr;
     return &*f;
   }
 
   bool ParseAccountId() {
-    const json* id = Field("account", "id");
+    const json* id = Field(schema_.account, "id");
     if (id == nullptr) return Fail("account.id", "missing required field `account.id`");
     if (!id->is_string()) return Fail("account.id", "expected a string");
     const std::string& text = id->get_ref<const std::string&>();
@@ -288,7 +269,7 @@ class Parser {
     // DECISION: a request that claims sanctions listings is rejected rather than warned
     // about. Ignoring the claim would decide the item as unlisted while the caller
     // believes it listed; the listings only ever come from the registry.
-    if (Field("account", "sanctions") != nullptr) {
+    if (Field(schema_.account, "sanctions") != nullptr) {
       return Fail("account.sanctions",
                   "`account.sanctions` comes from the registry and cannot be given inline");
     }
@@ -304,11 +285,11 @@ class Parser {
   bool ParseAttribute(int i) {
     if (IsSpecial(i)) return true;
     const Attribute& a = vocab_.attributes[static_cast<size_t>(i)];
-    auto parts = SplitName(a.name);
-    if (!parts || parts->first == "request") return true;
-    const json* v = Field(parts->first, parts->second);
+    const RequestSchema::AttributeField& where = schema_.attributes[static_cast<size_t>(i)];
+    if (where.object < 0) return true;
+    const json* v = Field(where.object, where.field);
     if (v == nullptr) {
-      if (!ApplyAbsent(i, parts->first)) return false;
+      if (!ApplyAbsent(i, where.object)) return false;
     } else {
       if (a.scope == AttrScope::kAccount) {
         out_->has_inline_account = true;
@@ -316,7 +297,7 @@ class Parser {
       }
       if (!ParseValue(i, *v)) return false;
     }
-    return !a.dated || ParseEffectiveAt(i, parts->second);
+    return !a.dated || ParseEffectiveAt(i, where.effective_at);
   }
 
   // Inline account attributes count only for ids the registry does not hold.
@@ -327,9 +308,9 @@ class Parser {
          attribute + "` are ignored");
   }
 
-  bool ApplyAbsent(int i, const std::string& object) {
+  bool ApplyAbsent(int i, int object) {
     const Attribute& a = vocab_.attributes[static_cast<size_t>(i)];
-    const bool required = a.required && (object != "ad" || out_->is_ad);
+    const bool required = a.required && (object != schema_.ad || out_->is_ad);
     if (required || (i == vocab_.attr_targets && out_->is_ad)) {
       return Fail(a.name, "missing required field `" + a.name + "`");
     }
@@ -371,10 +352,15 @@ class Parser {
 
   // The index of `v` in the attribute's domain. Returns nullopt after failing, or -1
   // for an unknown value of an open attribute (reported as a warning).
-  std::optional<int> ResolveValue(int i, const json& v, const std::string& path) {
+  // `element` is the position in a set attribute's array, or -1 for a scalar; the
+  // error path is built only on failure.
+  std::optional<int> ResolveValue(int i, const json& v, long element) {
     const Attribute& a = vocab_.attributes[static_cast<size_t>(i)];
+    auto path = [&] {
+      return element < 0 ? a.name : Indexed(a.name, static_cast<size_t>(element));
+    };
     if (!v.is_string()) {
-      Fail(path, "expected a string");
+      Fail(path(), "expected a string");
       return std::nullopt;
     }
     const std::string& text = v.get_ref<const std::string&>();
@@ -386,13 +372,13 @@ class Parser {
       Warn("unknown " + noun + " `" + text + "` accepted (the attribute is open)");
       return -1;
     }
-    Fail(path, "unknown " + noun + " `" + text + "`" + SuggestValue(a, domain, text));
+    Fail(path(), "unknown " + noun + " `" + text + "`" + SuggestValue(a, domain, text));
     return std::nullopt;
   }
 
   bool ParseScalar(int i, const json& v) {
     const Attribute& a = vocab_.attributes[static_cast<size_t>(i)];
-    std::optional<int> index = ResolveValue(i, v, a.name);
+    std::optional<int> index = ResolveValue(i, v, -1);
     if (!index) return false;
     if (*index >= 0) {
       StoreValue(i, static_cast<uint32_t>(*index));
@@ -406,28 +392,27 @@ class Parser {
     const Attribute& a = vocab_.attributes[static_cast<size_t>(i)];
     if (!v.is_array()) return Fail(a.name, "expected an array of strings");
     ValueSet set;
-    std::vector<uint16_t> order;
+    // Only the ad targets keep their order (the decision lists them as given).
+    const bool targets = i == vocab_.attr_targets;
+    std::vector<uint16_t>& order = out_->target_order;
+    if (targets) order.clear();
     for (size_t k = 0; k < v.size(); ++k) {
-      std::optional<int> index = ResolveValue(i, v[k], Indexed(a.name, k));
+      std::optional<int> index = ResolveValue(i, v[k], static_cast<long>(k));
       if (!index) return false;
       if (*index < 0) continue;
-      if (!set.Contains(*index)) order.push_back(static_cast<uint16_t>(*index));
+      if (targets && !set.Contains(*index)) order.push_back(static_cast<uint16_t>(*index));
       set.Add(*index);
     }
     if (ValueSet* cell = SetCell(i)) *cell = set;
-    if (i == vocab_.attr_targets) {
-      // An ad with no target decides nothing; saying `allow` would be vacuous.
-      if (order.empty()) return Fail(a.name, "an ad needs at least one target country");
-      out_->target_order = std::move(order);
-    }
+    // An ad with no target decides nothing; saying `allow` would be vacuous.
+    if (targets && order.empty()) return Fail(a.name, "an ad needs at least one target country");
     return true;
   }
 
   // `<field>_effective_at` of a dated account attribute given inline: when the value
   // takes effect (before it, the attribute's default applies, as for registry rows).
-  bool ParseEffectiveAt(int i, const std::string& field) {
-    const std::string name = field + std::string(kEffectiveAtSuffix);
-    const json* v = Field("account", name);
+  bool ParseEffectiveAt(int i, const std::string& name) {
+    const json* v = Field(schema_.account, name);
     if (v == nullptr) return true;
     std::optional<Instant> t = ParseInstantField(*v, "account." + name);
     if (!t) return false;
@@ -440,7 +425,8 @@ class Parser {
   // --- Linked and reshared accounts ---
 
   bool ParseLinkedAccounts() {
-    std::vector<int> linked;
+    std::vector<int>& linked = out_->linked_accounts;
+    linked.clear();
     const Registry& registry = policy_.registry();
     auto resolve_url = [&](std::string_view url) { return registry.ResolveLink(url); };
     auto find_id = [&](std::string_view id) { return registry.Find(id); };
@@ -452,11 +438,10 @@ class Parser {
     linked.erase(std::unique(linked.begin(), linked.end()), linked.end());
     if (linked.size() > static_cast<size_t>(kMaxLinkedAccounts)) {
       // Blame `links` when given: URLs are what callers send in bulk.
-      const bool has_links = Field("content", kLinks) != nullptr;
+      const bool has_links = Field(schema_.content, kLinks) != nullptr;
       return Fail(has_links ? "content.links" : "content.links_to",
                   "too many linked accounts: at most " + std::to_string(kMaxLinkedAccounts));
     }
-    out_->linked_accounts = std::move(linked);
     return true;
   }
 
@@ -464,13 +449,13 @@ class Parser {
   // `resolve` gives each one; strings that resolve to no account are ignored.
   template <typename Resolve>
   bool ParseAccountList(std::string_view field, Resolve resolve, std::vector<int>* linked) {
-    const json* v = Field("content", field);
+    const json* v = Field(schema_.content, field);
     if (v == nullptr) return true;
-    const std::string path = "content." + std::string(field);
-    if (!v->is_array()) return Fail(path, "expected an array of strings");
+    auto path = [&] { return "content." + std::string(field); };
+    if (!v->is_array()) return Fail(path(), "expected an array of strings");
     for (size_t k = 0; k < v->size(); ++k) {
       const json& item = (*v)[k];
-      if (!item.is_string()) return Fail(Indexed(path, k), "expected a string");
+      if (!item.is_string()) return Fail(Indexed(path(), k), "expected a string");
       const int account = resolve(item.get_ref<const std::string&>());
       if (account >= 0) linked->push_back(account);
     }
@@ -478,7 +463,7 @@ class Parser {
   }
 
   bool ParseReshare() {
-    const json* v = Field("content", kReshareOf);
+    const json* v = Field(schema_.content, kReshareOf);
     if (v == nullptr) return true;
     if (!v->is_string()) return Fail("content.reshare_of", "expected a string");
     out_->reshared_account = policy_.registry().Find(v->get_ref<const std::string&>());
@@ -487,33 +472,13 @@ class Parser {
 
   // --- Unknown fields ---
 
-  // The fields object `name` may hold: its declared attributes and the built-in fields.
-  std::vector<std::string> KnownFields(const std::string& name) const {
-    std::vector<std::string> fields;
-    for (size_t i = 0; i < vocab_.attributes.size(); ++i) {
-      const Attribute& a = vocab_.attributes[i];
-      auto parts = SplitName(a.name);
-      if (!parts || parts->first != name) continue;
-      const int index = static_cast<int>(i);
-      if (index == vocab_.attr_known || index == vocab_.attr_sanctions) continue;
-      fields.push_back(parts->second);
-      if (a.dated) fields.push_back(parts->second + std::string(kEffectiveAtSuffix));
-    }
-    if (name == "account" && std::find(fields.begin(), fields.end(), "id") == fields.end()) {
-      fields.emplace_back("id");
-    }
-    if (name == "content") {
-      for (std::string_view f : {kLinks, kLinksTo, kReshareOf}) fields.emplace_back(f);
-    }
-    return fields;
-  }
-
-  void WarnUnknownFields(const std::string& name, const json& object) {
-    const std::vector<std::string> known = KnownFields(name);
+  void WarnUnknownFields(int object_index, const json& object) {
+    const std::string& name = schema_.objects[static_cast<size_t>(object_index)];
+    const std::vector<std::string>& known = schema_.known[static_cast<size_t>(object_index)];
     for (const auto& [key, value] : object.items()) {
       if (std::find(known.begin(), known.end(), key) != known.end()) continue;
-      if (name == "account" && key == "sanctions") continue;  // an error, reported above
-      if (name == "account" && key == "known") {
+      if (object_index == schema_.account && key == "sanctions") continue;  // an error, reported above
+      if (object_index == schema_.account && key == "known") {
         Warn("`account.known` is derived from the registry; the given value is ignored");
         continue;
       }
@@ -539,7 +504,10 @@ class Parser {
   Request* const out_;
   RequestError* const error_;
   const std::string_view prefix_;
-  std::map<std::string, const json*> objects_;  // present, non-null objects by name
+  const RequestSchema& schema_;
+  // Present, non-null objects, by schema object index. The loader's capacity check
+  // bounds the attributes, and so the objects they name.
+  std::array<const json*, kMaxRequestAttributes + kMaxAccountAttributes + 4> objects_{};
   bool warned_registered_ = false;
 };
 
@@ -576,16 +544,38 @@ std::string ParseErrorDetail(const std::string& what) {
   return clean;
 }
 
-}  // namespace
-
-std::string MalformedJsonMessage(const std::string& parser_what) {
+std::string MalformedJsonMessageImpl(const std::string& parser_what) {
   return "malformed JSON " + ParseErrorDetail(parser_what);
 }
 
+
+// Returns `r` to a default-constructed Request's values, keeping the capacity of its
+// strings and vectors so that parsing into a reused Request does not allocate again.
+void ResetRequest(Request* r) {
+  r->request_id.clear();
+  r->has_request_id = false;
+  r->time = Instant();
+  r->is_ad = false;
+  r->facts = RequestFacts();
+  r->target_order.clear();
+  r->account_id.clear();
+  r->has_inline_account = false;
+  r->inline_account = AccountFacts();
+  r->inline_effective_at.clear();
+  r->linked_accounts.clear();
+  r->reshared_account = -1;
+  r->warnings.clear();
+  r->owned_used = 0;
+}
+
+}  // namespace
+
 bool ParseRequest(const CompiledPolicy& policy, const nlohmann::json& json, Instant now,
                   Request* out, RequestError* error, std::string_view path_prefix) {
-  *out = Request();
-  *error = RequestError();
+  ResetRequest(out);
+  error->code.clear();
+  error->message.clear();
+  error->path.clear();
   try {
     return Parser(policy, now, out, error, path_prefix).Parse(json);
   } catch (const nlohmann::json::exception& e) {
@@ -597,13 +587,17 @@ bool ParseRequest(const CompiledPolicy& policy, const nlohmann::json& json, Inst
   }
 }
 
+std::string MalformedJsonMessage(const std::string& parser_what) {
+  return MalformedJsonMessageImpl(parser_what);
+}
+
 bool ParseRequestText(const CompiledPolicy& policy, std::string_view text, Instant now,
                       Request* out, RequestError* error) {
   nlohmann::json json;
   try {
     json = nlohmann::json::parse(text);
   } catch (const nlohmann::json::exception& e) {
-    *out = Request();
+    ResetRequest(out);
     error->code = "invalid_json";
     error->message = MalformedJsonMessage(e.what());
     error->path.clear();

@@ -63,32 +63,43 @@ int Vocabulary::FindSanctionsList(const std::string& n) const {
 
 std::string RenderTemplate(const Template& t, const Vocabulary& v, int state, int viewer,
                            const std::string& account_id) {
+  std::string out;
+  AppendRenderedTemplate(t, v, state, viewer, account_id, &out);
+  return out;
+}
+
+void AppendRenderedTemplate(const Template& t, const Vocabulary& v, int state, int viewer,
+                            std::string_view account_id, std::string* out) {
   auto country = [&](int c) -> const CountryInfo* {
     return c >= 0 && c < static_cast<int>(v.countries.size()) ? &v.countries[static_cast<size_t>(c)]
                                                               : nullptr;
   };
-  std::string out;
   for (const Template::Piece& p : t.pieces) {
     if (!p.is_var) {
-      out += p.text;
+      out->append(p.text);
       continue;
     }
     const CountryInfo* s = country(state);
     const CountryInfo* w = country(viewer);
     switch (p.var) {
-      case Template::Var::kStateShort: out += s ? s->short_name : ""; break;
+      case Template::Var::kStateShort:
+        if (s) out->append(s->short_name);
+        break;
       case Template::Var::kStateAdjective:
-        out += s ? (s->adjective.empty() ? s->short_name : s->adjective) : "";
+        if (s) out->append(s->adjective.empty() ? s->short_name : s->adjective);
         break;
-      case Template::Var::kStateName: out += s ? s->name : ""; break;
+      case Template::Var::kStateName:
+        if (s) out->append(s->name);
+        break;
       case Template::Var::kViewerCountry:
-        out += viewer >= 0 ? v.domains[kCountryDomain].values[static_cast<size_t>(viewer)] : "";
+        if (viewer >= 0) out->append(v.domains[kCountryDomain].values[static_cast<size_t>(viewer)]);
         break;
-      case Template::Var::kViewerCountryName: out += w ? w->name : ""; break;
-      case Template::Var::kAccountId: out += account_id; break;
+      case Template::Var::kViewerCountryName:
+        if (w) out->append(w->name);
+        break;
+      case Template::Var::kAccountId: out->append(account_id); break;
     }
   }
-  return out;
 }
 
 }  // namespace statemark

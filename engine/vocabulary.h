@@ -176,6 +176,10 @@ struct Vocabulary {
 std::string RenderTemplate(const Template& t, const Vocabulary& v, int state, int viewer,
                            const std::string& account_id);
 
+// The same text, appended to `out` (no allocation beyond the string's growth).
+void AppendRenderedTemplate(const Template& t, const Vocabulary& v, int state, int viewer,
+                            std::string_view account_id, std::string* out);
+
 }  // namespace statemark
 
 #endif  // STATEMARK_ENGINE_VOCABULARY_H_

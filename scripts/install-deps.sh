@@ -9,6 +9,7 @@ packages=(
   libhowardhinnant-date-dev libssl-dev
   libarchive-dev nginx python3
   python3-yaml python3-jsonschema
+  libsimdjson-dev  # benchmarks only: measured as a request-parser alternative
 )
 
 missing=()
