@@ -20,6 +20,9 @@ int Test(const Args& args);
 int Explain(const Args& args);
 int Bench(const Args& args);
 int Serve(const Args& args);
+int Table(const Args& args);
+int Diff(const Args& args);
+int Lint(const Args& args);
 
 }  // namespace statemark::cli
 

@@ -22,6 +22,11 @@ constexpr const char* kUsage =
     "                                  the decision, with the reason for every part\n"
     "  bench [--rules DIR] [--requests FILE | --generate N] [--seconds T] [--json]\n"
     "                                  evaluation speed per decision\n"
+    "  table [DIR] [--at TIME] [--format csv|markdown|json]\n"
+    "                                  every class of requests, its decision and rules\n"
+    "  diff OLD_DIR NEW_DIR [--at TIME] [--traffic FILE] [--format text|json|markdown]\n"
+    "                                  every class whose decision changes\n"
+    "  lint [DIR] [--json]             rules that never match or change nothing, unused names\n"
     "\n"
     "exit status: 0 success, 1 a check failed, 2 usage error\n";
 
@@ -42,6 +47,9 @@ int main(int argc, char** argv) {
       {"explain", statemark::cli::Explain},
       {"bench", statemark::cli::Bench},
       {"serve", statemark::cli::Serve},
+      {"table", statemark::cli::Table},
+      {"diff", statemark::cli::Diff},
+      {"lint", statemark::cli::Lint},
   };
   if (command == "help" || command == "--help" || command == "-h") {
     std::cout << kUsage;
