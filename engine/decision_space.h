@@ -48,7 +48,8 @@
 //             {"rule": "P6", "allow_only": [...], "lifted_by": ["X1"]}],   // ad classes only
 //     "rules": ["P1", "P4"],                        // as the contract computes it, for any ad
 //                                                   // targets the restrictions in `ads` allow
-//     "shadow": [ ...the contract's `shadow` entries... ] // only when a shadow rule matched
+//     "shadow": [ ...the contract's `shadow` entries, without the targets-dependent
+//                 `would.ad`... ]                   // only when a shadow rule matched
 //   }
 // Label texts and the notice text are templates over the subject's state and the
 // viewer; the ids stand for them. On an ad request the contract's `ad` object and the

@@ -963,6 +963,10 @@ class DecisionSpaceBuilder {
         }
       }
     }
+    // Instants a request can write (RFC 3339 years 0001 to 9999).
+    constexpr int64_t kFirst = int64_t{-62135596800} * 1000000, kLast = int64_t{253402300799} * 1000000;
+    lo = std::max(lo, kFirst);
+    hi = std::min(hi, kLast);
     if (need_present && need_absent) return false;
     if (!need_present) {
       *out = std::nullopt;  // absent satisfies every `not before`
@@ -976,7 +980,7 @@ class DecisionSpaceBuilder {
     if (lo_set) {
       *out = lo;
     } else if (hi_set) {
-      *out = hi - kDay;
+      *out = std::max(lo, hi - kDay);
     } else {
       *out = time_.micros;
     }
@@ -1240,7 +1244,16 @@ nlohmann::json DecisionSummary(const CompiledPolicy& policy, Request* request, c
     // The contract's own `shadow` report, for this subject's shadow clauses.
     std::string text;
     AppendDecisionJson(policy, *request, d, &text);
-    j["shadow"] = nlohmann::json::parse(text)["shadow"];
+    // The ads part of `would` depends on the request's targets; the rule's ads effect
+    // is the same for every request of the class, so it is left out.
+    nlohmann::json shadow = nlohmann::json::parse(text)["shadow"];
+    for (auto& entry : shadow) {
+      entry["would"].erase("ad");
+      if (entry["would"].contains("labels")) {
+        for (auto& label : entry["would"]["labels"]) label.erase("text");  // names the subject's state
+      }
+    }
+    j["shadow"] = shadow;
   }
   return j;
 }
