@@ -71,6 +71,18 @@ std::string SetText(const Vocabulary& v, const Attribute& a, const ValueSet& s, 
     best = text;
     best_cost = cost;
   }
+  for (const Group& g : v.groups) {  // the complement of a group: `∉ EU27 ∪ {GB}`
+    if (g.domain != a.domain) continue;
+    const ValueSet extra = rest & ~g.members;
+    const ValueSet missing = g.members & ~rest;
+    const size_t cost = static_cast<size_t>(extra.Size() + missing.Size()) + 2;
+    if (cost >= best_cost) continue;
+    std::string text = "∉ " + g.name;
+    if (!extra.Empty()) text += " ∪ " + Braced(Names(v, a, extra));
+    if (!missing.Empty()) text += " \\ " + Braced(Names(v, a, missing));
+    best = text;
+    best_cost = cost;
+  }
   return best;
 }
 
@@ -94,7 +106,8 @@ std::string ConditionText(const CompiledPolicy& policy, const ClassCondition& c)
         return names[0] == "(absent)" ? a.name + " absent" : a.name + " = " + names[0];
       }
       if (c.values == ValueSet::All(ds)) return a.name + " present";
-      return a.name + " " + SetText(v, a, c.values, true);
+      // A complement is taken among present values unless the set itself holds absent.
+      return a.name + " " + SetText(v, a, c.values, c.values.Contains(ds));
     }
     case Kind::kSame:
       return a.name + (c.positive ? " = " : " ≠ ") + v.attributes[static_cast<size_t>(c.other_attr)].name;

@@ -23,11 +23,12 @@ std::string AdsText(const nlohmann::json& ads) {
 }
 
 // The row of a class: the columns named in the header comment.
-std::vector<std::string> Row(const nlohmann::json& c) {
+std::vector<std::string> Row(const nlohmann::json& c, const nlohmann::json& order) {
   const nlohmann::json& d = c["decision"];
   std::string surfaces;
-  for (const auto& [surface, level] : d["surfaces"].items()) {
-    surfaces += (surfaces.empty() ? "" : " ") + surface + "=" + level.get<std::string>();
+  for (const auto& surface : order) {
+    const std::string name = surface.get<std::string>();
+    surfaces += (surfaces.empty() ? "" : " ") + name + "=" + d["surfaces"][name].get<std::string>();
   }
   std::string labels;
   for (const auto& l : d["labels"]) {
@@ -88,6 +89,7 @@ Result<nlohmann::json> DecisionTableJson(const CompiledPolicy& policy, const Tab
   nlohmann::json j;
   j["policy_version"] = policy.version();
   j["at"] = options.at ? nlohmann::json(FormatRfc3339(*options.at)) : nlohmann::json(nullptr);
+  j["surfaces"] = policy.vocabulary().surfaces;  // in declared order, for the renderers
   nlohmann::json classes = nlohmann::json::array();
   for (const DecisionClass& c : space.value().classes) {
     nlohmann::json cj = DecisionClassJson(policy, c);
@@ -104,7 +106,7 @@ std::string DecisionTableCsv(const nlohmann::json& table) {
   for (size_t i = 0; i < kColumns.size(); ++i) out += (i ? "," : "") + kColumns[i];
   out += "\n";
   for (const auto& c : table["classes"]) {
-    const std::vector<std::string> row = Row(c);
+    const std::vector<std::string> row = Row(c, table["surfaces"]);
     for (size_t i = 0; i < row.size(); ++i) out += (i ? "," : "") + CsvCell(row[i]);
     out += "\n";
   }
@@ -121,7 +123,7 @@ std::string DecisionTableMarkdown(const nlohmann::json& table) {
   out += "\n";
   for (const auto& c : table["classes"]) {
     out += "|";
-    std::vector<std::string> row = Row(c);
+    std::vector<std::string> row = Row(c, table["surfaces"]);
     row.back() = "`" + row.back() + "`";
     for (const std::string& cell : row) out += " " + MarkdownCell(cell) + " |";
     out += "\n";
