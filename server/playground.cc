@@ -1,6 +1,8 @@
 #include "server/playground.h"
 
 #include <nlohmann/json.hpp>
+#include <optional>
+#include <variant>
 #include <vector>
 
 #include "engine/compiler.h"
@@ -10,6 +12,14 @@
 #include "engine/policy_catalog.h"
 #include "engine/request_parser.h"
 #include "server/wire.h"
+
+// The decision table and the policy diff are built where the engine provides them.
+#if __has_include("engine/policy_diff.h") && __has_include("engine/decision_table.h")
+#define STATEMARK_POLICY_TOOLS 1
+#include "engine/class_filter.h"
+#include "engine/decision_space.h"
+#include "engine/policy_diff.h"
+#endif
 
 namespace statemark::server {
 namespace {
@@ -67,12 +77,22 @@ Json DiagnosticsJson(const Diagnostics& ds, const std::string& dir) {
   return list;
 }
 
-// What would change: the live policy against the candidate.
-Json PlaygroundDiffJson(const CompiledPolicy& live, const CompiledPolicy& candidate) {
-  // Wired to the engine's policy diff (engine/policy_diff.h) once it is available.
+// What would change: every class of requests whose decision differs between the live
+// policy and the candidate, at every instant.
+Json PlaygroundDiffJson(const CompiledPolicy& live, const CompiledPolicy& candidate,
+                        const std::string& dir) {
+#ifdef STATEMARK_POLICY_TOOLS
+  auto diff = PolicyDiffJson(live, candidate, DiffOptions{});
+  if (!diff.ok()) return {{"error", DiagnosticsJson(diff.diagnostics(), dir)}};
+  return Json::parse(diff.value().dump());
+#else
   (void)live;
   (void)candidate;
-  return nullptr;
+  (void)dir;
+  return {{"error", Json::array({{{"severity", "error"}, {"file", ""}, {"line", 0}, {"column", 0},
+                                  {"code", "unavailable"},
+                                  {"message", "this build has no policy diff"}}})}};
+#endif
 }
 
 }  // namespace
@@ -182,10 +202,82 @@ void PlaygroundTry(const PolicySnapshot& snapshot, std::string_view body, int ma
   out["diagnostics"] = DiagnosticsJson(all, dir);
   if (compiled.ok()) {
     out["candidate_version"] = compiled.value()->version();
-    out["diff"] = PlaygroundDiffJson(live, *compiled.value());
+    out["diff"] = PlaygroundDiffJson(live, *compiled.value(), dir);
   }
   answer->status = 200;
   answer->body = Dump(out);
+}
+
+struct PlaygroundTable::Cached {
+  std::string version;
+  std::string at;
+#ifdef STATEMARK_POLICY_TOOLS
+  DecisionSpace space;
+#endif
+};
+
+PlaygroundTable::PlaygroundTable() = default;
+PlaygroundTable::~PlaygroundTable() = default;
+
+void PlaygroundTable::Answer(const PolicySnapshot& snapshot, const TableQuery& query,
+                             server::Answer* answer) {
+#ifdef STATEMARK_POLICY_TOOLS
+  const CompiledPolicy& policy = *snapshot.policy;
+  std::optional<Instant> at;
+  if (!query.at.empty()) {
+    InstantOrError parsed = ParseRfc3339(query.at);
+    if (const auto* why = std::get_if<std::string>(&parsed)) {
+      return SetError(answer, wire::kInvalidRequest, "bad `at`: " + *why, "at");
+    }
+    at = std::get<Instant>(parsed);
+  }
+  ClassFilter filter;
+  std::string error;
+  if (!ResolveClassFilter(policy.vocabulary(), query.affiliation, query.country, query.topic,
+                          &filter, &error)) {
+    return SetError(answer, wire::kInvalidRequest, error);
+  }
+  std::shared_ptr<const Cached> cached;
+  {
+    // One enumeration at a time; a second caller for the same table waits and reuses it.
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!cached_ || cached_->version != policy.version() || cached_->at != query.at) {
+      auto space = EnumerateDecisionSpace(policy, SpaceOptions{at, 200000});
+      if (!space.ok()) {
+        answer->status = 500;
+        answer->body = Dump({{"error", {{"code", wire::kInternalError},
+                                        {"message", RenderDiagnostics(space.diagnostics())},
+                                        {"path", ""}}}});
+        return;
+      }
+      auto fresh = std::make_shared<Cached>();
+      fresh->version = policy.version();
+      fresh->at = query.at;
+      fresh->space = std::move(space.value());
+      cached_ = std::move(fresh);
+    }
+    cached = cached_;
+  }
+  Json classes = Json::array();
+  size_t total = 0;
+  for (const DecisionClass& c : cached->space.classes) {
+    if (!ClassAdmits(policy.vocabulary(), c, filter)) continue;
+    if (++total <= kPlaygroundMaxTableRows) {
+      classes.push_back(Json::parse(DecisionClassJson(policy, c).dump()));
+    }
+  }
+  answer->status = 200;
+  answer->body = Dump({{"policy_version", policy.version()},
+                       {"at", at ? Json(FormatRfc3339(*at)) : Json(nullptr)},
+                       {"classes_in_policy", cached->space.classes.size()},
+                       {"total", total},
+                       {"classes", classes},
+                       {"limits", cached->space.limits}});
+#else
+  (void)snapshot;
+  (void)query;
+  SetError(answer, wire::kNotFound, "this build has no decision table");
+#endif
 }
 
 }  // namespace statemark::server

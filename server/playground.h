@@ -8,7 +8,10 @@
 //   POST /v1/playground/explain       a request -> its decision, exactly as
 //                                     /v1/decide answers it, and its explanation
 //   POST /v1/playground/try           changed rule files -> their diagnostics, or
-//                                     the diff against the live policy
+//                                     the diff against the live policy (policy_diff.h)
+//   GET  /v1/playground/table?at=T&affiliation=A&country=C&topic=X
+//                                     the decision table at instant T (decision_table.h),
+//                                     the classes that admit A, C and X (class_filter.h)
 //
 // `try` loads the live policy's directory with the pasted files in place of theirs
 // (LoadPolicyWithOverrides: in memory, never written) under the same loader and
@@ -22,6 +25,8 @@
 #ifndef STATEMARK_SERVER_PLAYGROUND_H_
 #define STATEMARK_SERVER_PLAYGROUND_H_
 
+#include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 
@@ -39,6 +44,28 @@ void PlaygroundExplain(const PolicySnapshot& snapshot, std::string_view body, in
                        Answer* answer);
 void PlaygroundTry(const PolicySnapshot& snapshot, std::string_view body, int max_json_depth,
                    Answer* answer);
+
+// Most classes one table answer lists; `total` says how many matched.
+inline constexpr size_t kPlaygroundMaxTableRows = 2000;
+
+struct TableQuery {
+  std::string at;  // RFC 3339; "" means every instant
+  std::string affiliation, country, topic;  // "" means any
+};
+
+// The decision table. Enumerating a policy's decision space takes a while, so the
+// last one is kept per policy version and instant; filters reuse it.
+class PlaygroundTable {
+ public:
+  PlaygroundTable();
+  ~PlaygroundTable();
+  void Answer(const PolicySnapshot& snapshot, const TableQuery& query, server::Answer* answer);
+
+ private:
+  struct Cached;
+  std::mutex mu_;
+  std::shared_ptr<const Cached> cached_;
+};
 
 }  // namespace statemark::server
 

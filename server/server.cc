@@ -327,6 +327,13 @@ void Server::InstallPlaygroundHandlers() {
     const std::string file = req.get_param_value("file");
     with_policy(res, [&](const PolicySnapshot& s, Answer* a) { PlaygroundSource(s, file, a); });
   });
+  http_->Get("/v1/playground/table", [this, with_policy](const Request& req, Response& res) {
+    const TableQuery query{req.get_param_value("at"), req.get_param_value("affiliation"),
+                           req.get_param_value("country"), req.get_param_value("topic")};
+    with_policy(res, [&](const PolicySnapshot& s, Answer* a) {
+      playground_table_.Answer(s, query, a);
+    });
+  });
   http_->Post("/v1/playground/explain", [this, with_policy](const Request& req, Response& res) {
     with_policy(res, [&](const PolicySnapshot& s, Answer* a) {
       PlaygroundExplain(s, req.body, options_.max_json_depth, a);

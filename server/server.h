@@ -38,6 +38,7 @@
 #include "server/decision_log.h"
 #include "server/metrics.h"
 #include "server/options.h"
+#include "server/playground.h"
 #include "server/policy_store.h"
 #include "server/watcher.h"
 
@@ -94,6 +95,7 @@ class Server {
   bool started_ = false;
   std::atomic<bool> stopped_{false};
   std::mutex playground_try_mu_;  // one pasted policy compiled at a time
+  PlaygroundTable playground_table_;
 };
 
 }  // namespace statemark::server
