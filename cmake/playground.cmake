@@ -18,6 +18,14 @@ add_custom_command(
 target_sources(statemark_server PRIVATE ${PLAYGROUND_GENERATED})
 target_include_directories(statemark_server PRIVATE ${CMAKE_CURRENT_SOURCE_DIR})
 
+# The decision table and the policy diff need the engine's decision space.
+if(EXISTS ${CMAKE_CURRENT_SOURCE_DIR}/engine/decision_space.cc AND
+   EXISTS ${CMAKE_CURRENT_SOURCE_DIR}/engine/policy_diff.cc AND
+   EXISTS ${CMAKE_CURRENT_SOURCE_DIR}/engine/decision_table.cc)
+  target_compile_definitions(statemark_engine PRIVATE STATEMARK_POLICY_TOOLS=1)
+  target_compile_definitions(statemark_server PRIVATE STATEMARK_POLICY_TOOLS=1)
+endif()
+
 # End-to-end tests of the page in headless Chromium (tests/browser/README.md).
 add_test(NAME browser
          COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/tests/browser/run.sh

@@ -1,5 +1,6 @@
-// Built once the decision space (engine/decision_space.h) is part of the engine.
-#if __has_include("engine/decision_space.h")
+// Built where the engine enumerates decision spaces (cmake/playground.cmake defines
+// STATEMARK_POLICY_TOOLS).
+#ifdef STATEMARK_POLICY_TOOLS
 #include "engine/class_filter.h"
 
 #include "engine/internal/spelling.h"

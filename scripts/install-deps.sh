@@ -7,7 +7,10 @@ packages=(
   build-essential cmake ninja-build pkg-config git ca-certificates tzdata
   libyaml-cpp-dev libre2-dev nlohmann-json3-dev doctest-dev libcpp-httplib-dev
   libhowardhinnant-date-dev libssl-dev
+  chromium  # the playground's browser tests (tests/browser)
 )
+# The browser tests drive Chromium from Node.js; keep a Node.js that is already installed.
+command -v npm >/dev/null || packages+=(nodejs npm)
 
 missing=()
 for p in "${packages[@]}"; do

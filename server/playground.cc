@@ -13,9 +13,9 @@
 #include "engine/request_parser.h"
 #include "server/wire.h"
 
-// The decision table and the policy diff are built where the engine provides them.
-#if __has_include("engine/policy_diff.h") && __has_include("engine/decision_table.h")
-#define STATEMARK_POLICY_TOOLS 1
+// The decision table and the policy diff, where the engine builds them
+// (cmake/playground.cmake defines STATEMARK_POLICY_TOOLS).
+#ifdef STATEMARK_POLICY_TOOLS
 #include "engine/class_filter.h"
 #include "engine/decision_space.h"
 #include "engine/policy_diff.h"
