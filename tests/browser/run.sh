@@ -37,6 +37,10 @@ for _ in $(seq 1 200); do
 done
 [[ -n "$url" ]] || { echo "run.sh: the service did not start" >&2; cat "$log" >&2; exit 1; }
 
+if [[ -n "${STATEMARK_SCREENSHOTS:-}" ]]; then
+  mkdir -p "$STATEMARK_SCREENSHOTS"
+  export STATEMARK_SCREENSHOTS=$(cd "$STATEMARK_SCREENSHOTS" && pwd)
+fi
 cd "$here"
 STATEMARK_URL="$url" CHROMIUM="$chromium" STATEMARK_SOURCE_DIR="$src" \
   node --test playground.test.mjs
