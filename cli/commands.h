@@ -20,6 +20,7 @@ int Test(const Args& args);
 int Explain(const Args& args);
 int Bench(const Args& args);
 int Serve(const Args& args);
+int Fmt(const Args& args);
 
 }  // namespace statemark::cli
 

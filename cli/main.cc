@@ -22,6 +22,7 @@ constexpr const char* kUsage =
     "                                  the decision, with the reason for every part\n"
     "  bench [--rules DIR] [--requests FILE | --generate N] [--seconds T] [--json]\n"
     "                                  evaluation speed per decision\n"
+    "  fmt [--check] [PATH...]         rewrite rule and test files in canonical form\n"
     "\n"
     "exit status: 0 success, 1 a check failed, 2 usage error\n";
 
@@ -42,6 +43,7 @@ int main(int argc, char** argv) {
       {"explain", statemark::cli::Explain},
       {"bench", statemark::cli::Bench},
       {"serve", statemark::cli::Serve},
+      {"fmt", statemark::cli::Fmt},
   };
   if (command == "help" || command == "--help" || command == "-h") {
     std::cout << kUsage;

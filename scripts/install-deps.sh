@@ -7,6 +7,7 @@ packages=(
   build-essential cmake ninja-build pkg-config git ca-certificates tzdata
   libyaml-cpp-dev libre2-dev nlohmann-json3-dev doctest-dev libcpp-httplib-dev
   libhowardhinnant-date-dev libssl-dev
+  python3-yaml python3-jsonschema
   chromium  # the playground's browser tests (tests/browser)
 )
 # The browser tests drive Chromium from Node.js; keep a Node.js that is already installed.
