@@ -24,6 +24,7 @@ if(EXISTS ${CMAKE_CURRENT_SOURCE_DIR}/engine/decision_space.cc AND
    EXISTS ${CMAKE_CURRENT_SOURCE_DIR}/engine/decision_table.cc)
   target_compile_definitions(statemark_engine PRIVATE STATEMARK_POLICY_TOOLS=1)
   target_compile_definitions(statemark_server PRIVATE STATEMARK_POLICY_TOOLS=1)
+  target_compile_definitions(statemark_tests PRIVATE STATEMARK_POLICY_TOOLS=1)
 endif()
 
 # End-to-end tests of the page in headless Chromium (tests/browser/README.md).

@@ -306,5 +306,47 @@ TEST_CASE("playground: a trial edit reports errors or compiles, and changes noth
   CHECK(Snapshot(DefaultRulesDir()) == before);
 }
 
+#ifdef STATEMARK_POLICY_TOOLS
+TEST_CASE("playground: the decision table filters classes; removing P4 changes P4's classes") {
+  Playground p;
+  httplib::Client c = p.Client();
+  const std::string at = "/v1/playground/table?at=2024-07-01T12:00:00Z";
+  auto all = c.Get(at);
+  REQUIRE(all);
+  REQUIRE(all->status == 200);
+  const json table = json::parse(all->body);
+  CHECK(table["total"] == table["classes_in_policy"]);
+  CHECK(table["at"] == "2024-07-01T12:00:00Z");
+  auto some = c.Get(at + "&affiliation=state_controlled_media&country=DE&topic=current_global_affairs");
+  REQUIRE(some);
+  REQUIRE(some->status == 200);
+  const json filtered = json::parse(some->body);
+  CHECK(filtered["total"].get<size_t>() > 0);
+  CHECK(filtered["total"].get<size_t>() < table["total"].get<size_t>());
+  bool withheld = false;
+  for (const json& k : filtered["classes"]) {
+    withheld = withheld || k["decision"]["surfaces"]["for_you"] == "geo_blocked";
+  }
+  CHECK(withheld);
+  auto bad = c.Get(at + "&affiliation=state_controled_media");
+  REQUIRE(bad);
+  CHECK(bad->status == 400);
+  CHECK(json::parse(bad->body)["error"]["message"].get<std::string>().find("state_controlled_media") !=
+        std::string::npos);
+
+  auto whole = c.Post("/v1/playground/try",
+                      Files({{"platform.yaml", WithoutP4()}, {"exemptions.yaml", ExemptionsWithoutP4()}}).dump(),
+                      "application/json");
+  const json diff = json::parse(whole->body)["diff"];
+  REQUIRE(diff["changes"].is_array());
+  CHECK(diff["changes"].size() > 0);
+  for (const json& change : diff["changes"]) {
+    bool p4 = false;
+    for (const json& r : change["rules_before"]) p4 = p4 || r.get<std::string>().find("P4") != std::string::npos;
+    CHECK_MESSAGE(p4, change.dump());
+  }
+}
+#endif
+
 }  // namespace
 }  // namespace statemark::server
