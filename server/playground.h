@@ -46,7 +46,7 @@ void PlaygroundTry(const PolicySnapshot& snapshot, std::string_view body, int ma
                    Answer* answer);
 
 // Most classes one table answer lists; `total` says how many matched.
-inline constexpr size_t kPlaygroundMaxTableRows = 2000;
+inline constexpr size_t kPlaygroundMaxTableRows = 500;
 
 struct TableQuery {
   std::string at;  // RFC 3339; "" means every instant

@@ -457,7 +457,7 @@ function renderRules() {
     box.append(h('section', { class: 'layer', 'data-layer': layer },
       h('h4', {}, `${layer[0].toUpperCase()}${layer.slice(1)} (${rules.length})`),
       timeline(rules, range, Number.isNaN(at) ? null : at),
-      h('div', { class: 'table-wrap', tabindex: '0', role: 'region', 'aria-label': `${layer} rules` },
+      h('div', { class: 'table-wrap tall', tabindex: '0', role: 'region', 'aria-label': `${layer} rules` },
         h('table', {},
           h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Rule'), h('th', { scope: 'col' }, 'Description'),
             h('th', { scope: 'col' }, 'Window'), h('th', { scope: 'col' }, 'Where'))),
@@ -603,6 +603,7 @@ async function tryEdit(event) {
   const files = editors.map((e) => ({ file: e.querySelector('.editor-file').value, text: e.querySelector('.editor-text').value }));
   const out = $('edit-result');
   out.setAttribute('aria-busy', 'true');
+  out.replaceChildren(h('p', { class: 'hint' }, 'Compiling the edit and comparing it with the live policy…'));
   for (const e of editors) e.querySelector('.editor-annotations').replaceChildren();
   let answer;
   try {
