@@ -314,8 +314,8 @@ test('removing P4 shows what would change', async (t) => {
   assert.ok(changes.length > 0, 'some class changes');
   assert.ok(changes.some((c) => c.forYou[1] === 'ineligible' && c.forYou[2] !== 'ineligible' && /P4/.test(c.text)),
             'a class where P4 made for_you ineligible');
-  await page.evaluate(() => window.scrollTo(0, 0));
-  await shot(page, 'edit-diff');
+  await page.evaluate(() => document.querySelector('#edit-ok').scrollIntoView());
+  await shot(page, 'edit-diff', false);
   // "Try this request" takes a changed class's sample to the request view.
   await page.click('#diff .diff-change button');
   await page.waitForSelector('#view-request:not([hidden]) #surfaces');
