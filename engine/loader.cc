@@ -26,6 +26,42 @@ struct SourceText {
 };
 
 // The policy's files: top-level *.yaml and registry/*.csv, sorted by relative path.
+bool IsOverridableName(const std::string& name) {
+  return name.size() > 5 && name.compare(name.size() - 5, 5, ".yaml") == 0 &&
+         name.find('/') == std::string::npos && name.find('\\') == std::string::npos &&
+         name[0] != '.';
+}
+
+// Puts each override in place of the file of its name, or beside the others.
+void ApplyOverrides(const std::string& dir, const std::vector<SourceOverride>& overrides,
+                    const LoaderOptions& options, std::vector<SourceText>* sources,
+                    Diagnostics* diags) {
+  for (const SourceOverride& o : overrides) {
+    const std::string path = dir + "/" + o.relative;
+    if (!IsOverridableName(o.relative)) {
+      diags->Error(SourceLocation{path, 0, 0}, "bad-file-name",
+                   "`" + o.relative + "` is not a policy file name; give a top-level file "
+                   "name ending in `.yaml`, such as `platform.yaml`");
+      continue;
+    }
+    if (o.bytes.size() > options.max_file_bytes) {
+      diags->Error(SourceLocation{path, 0, 0}, "file-too-large",
+                   "file is " + std::to_string(o.bytes.size()) + " bytes; at most " +
+                       std::to_string(options.max_file_bytes) + " are allowed");
+      continue;
+    }
+    auto same = std::find_if(sources->begin(), sources->end(),
+                             [&](const SourceText& s) { return s.relative == o.relative; });
+    if (same != sources->end()) {
+      same->bytes = o.bytes;
+    } else {
+      sources->push_back(SourceText{path, o.relative, o.bytes});
+    }
+  }
+  std::sort(sources->begin(), sources->end(),
+            [](const SourceText& a, const SourceText& b) { return a.relative < b.relative; });
+}
+
 std::vector<SourceText> ReadSources(const std::string& dir, const LoaderOptions& options,
                                     Diagnostics* diags) {
   std::vector<SourceText> out;
@@ -149,10 +185,14 @@ void CheckTopLevelKeys(const YamlSource& src) {
   src.CheckKeys(src.root, "the policy file", {"vocabulary", "countries", "rules"});
 }
 
-Result<std::shared_ptr<const Policy>> LoadPolicyOrThrow(const std::string& dir,
-                                                        const LoaderOptions& options) {
+Result<std::shared_ptr<const Policy>> LoadPolicyOrThrow(
+    const std::string& dir, const std::vector<SourceOverride>& overrides,
+    const LoaderOptions& options) {
   Diagnostics diags;
   std::vector<SourceText> sources = ReadSources(dir, options, &diags);
+  if (!overrides.empty() && !sources.empty()) {
+    ApplyOverrides(dir, overrides, options, &sources, &diags);
+  }
   if (diags.has_errors() && sources.empty()) return Finish(std::move(diags), options.max_errors);
   std::vector<YamlSource> yaml;
   for (const SourceText& s : sources) {
@@ -202,11 +242,17 @@ Result<std::shared_ptr<const Policy>> LoadPolicyOrThrow(const std::string& dir,
 
 Result<std::shared_ptr<const Policy>> LoadPolicy(const std::string& dir,
                                                  const LoaderOptions& options) {
+  return LoadPolicyWithOverrides(dir, {}, options);
+}
+
+Result<std::shared_ptr<const Policy>> LoadPolicyWithOverrides(
+    const std::string& dir, const std::vector<SourceOverride>& overrides,
+    const LoaderOptions& options) {
   // Nothing may escape: whatever the input, the caller gets diagnostics. The loaders
   // check every node before they use it; this is the net should one slip through.
   std::string what;
   try {
-    return LoadPolicyOrThrow(dir, options);
+    return LoadPolicyOrThrow(dir, overrides, options);
   } catch (const std::exception& e) {
     what = e.what();
   } catch (...) {

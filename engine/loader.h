@@ -13,6 +13,7 @@
 #include <cstddef>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "engine/policy.h"
 #include "engine/status.h"
@@ -35,6 +36,21 @@ struct LoaderOptions {
 // Loads and validates `dir`. On success the Policy may still carry warnings.
 Result<std::shared_ptr<const Policy>> LoadPolicy(const std::string& dir,
                                                  const LoaderOptions& options = {});
+
+// A policy file given in memory: `relative` names a top-level `*.yaml` file of the
+// directory (`platform.yaml`), which `bytes` replace, or a new one they add.
+struct SourceOverride {
+  std::string relative;
+  std::string bytes;
+};
+
+// Loads `dir` as LoadPolicy does, with `overrides` in place of the files they name;
+// nothing is written. Same limits: an override over `max_file_bytes` is an error, and
+// so is a name that is not a top-level `*.yaml` file (`bad-file-name`). Diagnostics
+// name an override as `dir/relative`, like the file it replaces.
+Result<std::shared_ptr<const Policy>> LoadPolicyWithOverrides(
+    const std::string& dir, const std::vector<SourceOverride>& overrides,
+    const LoaderOptions& options = {});
 
 }  // namespace statemark
 

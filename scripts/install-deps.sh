@@ -10,7 +10,10 @@ packages=(
   libarchive-dev nginx python3
   python3-yaml python3-jsonschema
   libsimdjson-dev  # benchmarks only: measured as a request-parser alternative
+  chromium  # the playground's browser tests (tests/browser)
 )
+# The browser tests drive Chromium from Node.js; keep a Node.js that is already installed.
+command -v npm >/dev/null || packages+=(nodejs npm)
 
 missing=()
 for p in "${packages[@]}"; do
