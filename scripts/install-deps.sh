@@ -7,6 +7,7 @@ packages=(
   build-essential cmake ninja-build pkg-config git ca-certificates tzdata
   libyaml-cpp-dev libre2-dev nlohmann-json3-dev doctest-dev libcpp-httplib-dev
   libhowardhinnant-date-dev libssl-dev
+  clang libclang-rt-14-dev llvm
 )
 
 missing=()

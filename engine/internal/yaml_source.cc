@@ -1,5 +1,7 @@
 #include "engine/internal/yaml_source.h"
 
+#include <yaml-cpp/depthguard.h>
+
 #include <map>
 #include <set>
 #include <utility>
@@ -189,6 +191,15 @@ std::optional<YamlSource> ParseYaml(const std::string& path, const std::string& 
     ok = StructureCheck(src, 4 * text.size() + 10000).Check(src.root) && ok;
     if (!ok) return std::nullopt;
     return src;
+  } catch (const YAML::DeepRecursion& e) {
+    // yaml-cpp's parser recurses once per level and stops at its own bound (500 levels
+    // in Debian 12's 0.7); say so, rather than its "bad file".
+    diags->Error(SourceLocation{path, e.mark.is_null() ? 0 : e.mark.line + 1,
+                                e.mark.is_null() ? 0 : e.mark.column + 1},
+                 "too-deep",
+                 "the file nests lists and maps deeper than " + std::to_string(e.depth()) +
+                     " levels; a policy needs a handful");
+    return std::nullopt;
   } catch (const YAML::Exception& e) {
     // e.msg is yaml-cpp's message without the position prefix that what() adds.
     diags->Error(SourceLocation{path, e.mark.is_null() ? 0 : e.mark.line + 1,
