@@ -68,7 +68,7 @@ std::string RenderDiagnostic(const Diagnostic& d) {
   if (auto source = ReadSourceLine(d.location.file, d.location.line)) {
     // A long line (minified YAML, a CSV row of megabytes) is shown as a window around
     // the column, cut at character boundaries, so that one diagnostic stays one screen.
-    constexpr size_t kWindow = 160;
+    constexpr size_t kWindow = 400;
     const size_t column = d.location.column > 0 ? static_cast<size_t>(d.location.column - 1) : 0;
     size_t begin = 0, end = source->size();
     if (source->size() > kWindow) {
