@@ -96,11 +96,21 @@ std::vector<SourceText> ReadSources(const std::string& dir, const LoaderOptions&
   };
   // The error_code overloads throughout: a file that vanishes or cannot be examined
   // mid-listing is reported (or skipped), never thrown.
-  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+  // A policy file that is there but cannot be read as a file (a dangling or looping
+  // link, a directory named *.yaml) is an error: skipping it would silently serve the
+  // policy without its rules.
+  auto regular = [&](const fs::directory_entry& entry, const std::string& relative) {
     std::error_code type_ec;
-    if (it->is_regular_file(type_ec) && it->path().extension() == ".yaml") {
-      add(it->path(), it->path().filename().string());
-    }
+    if (entry.is_regular_file(type_ec)) return true;
+    diags->Error(SourceLocation{dir + "/" + relative, 0, 0}, "unreadable",
+                 type_ec ? "cannot read file: " + type_ec.message()
+                         : "not a regular file; a policy file must be a file (or a link to one)");
+    return false;
+  };
+  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    if (it->path().extension() != ".yaml") continue;
+    const std::string relative = it->path().filename().string();
+    if (regular(*it, relative)) add(it->path(), relative);
   }
   if (ec) {
     diags->Error(SourceLocation{dir, 0, 0}, "unreadable", "cannot list the directory: " + ec.message());
@@ -111,10 +121,18 @@ std::vector<SourceText> ReadSources(const std::string& dir, const LoaderOptions&
   const fs::path registry = fs::path(dir) / "registry";
   if (fs::is_directory(registry, ec)) {
     for (fs::directory_iterator it(registry, ec), end; !ec && it != end; it.increment(ec)) {
-      std::error_code type_ec;
-      if (it->is_regular_file(type_ec) && it->path().extension() == ".csv") {
+      if (it->path().extension() == ".csv" &&
+          regular(*it, "registry/" + it->path().filename().string())) {
         SourceText s{dir + "/registry/" + it->path().filename().string(),
                      "registry/" + it->path().filename().string(), {}};
+        std::error_code size_ec;
+        const auto size = it->file_size(size_ec);
+        if (!size_ec && size > options.max_registry_file_bytes) {
+          diags->Error(SourceLocation{s.path, 0, 0}, "file-too-large",
+                       "file is " + std::to_string(size) + " bytes; at most " +
+                           std::to_string(options.max_registry_file_bytes) + " are allowed");
+          continue;
+        }
         out.push_back(std::move(s));
       }
     }

@@ -29,6 +29,9 @@ struct LoaderOptions {
   int max_condition_depth = 32;
   // Longest `matches` pattern, in bytes. Default: 1,000.
   size_t max_regex_bytes = 1000;
+  // Largest registry CSV file accepted, in bytes. Default: 1 GiB (about 10 million
+  // accounts; the registry streams its files, so this bounds memory, not parsing).
+  size_t max_registry_file_bytes = size_t{1} << 30;
   // Errors reported before the loader stops collecting more. Default: 200.
   size_t max_errors = 200;
 };

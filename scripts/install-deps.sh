@@ -14,6 +14,8 @@ packages=(
 )
 # The browser tests drive Chromium from Node.js; keep a Node.js that is already installed.
 command -v npm >/dev/null || packages+=(nodejs npm)
+# The sanitizer builds and the fuzz targets (scripts/sanitize.sh, fuzz/) build with clang.
+[[ ${1:-} == --hardening ]] && packages+=(clang libclang-rt-14-dev llvm)
 
 missing=()
 for p in "${packages[@]}"; do
