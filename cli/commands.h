@@ -22,6 +22,9 @@ int Bench(const Args& args);
 int Serve(const Args& args);
 int Bundle(const Args& args);
 int Fmt(const Args& args);
+int Table(const Args& args);
+int Diff(const Args& args);
+int Lint(const Args& args);
 
 }  // namespace statemark::cli
 

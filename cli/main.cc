@@ -25,6 +25,11 @@ constexpr const char* kUsage =
     "  bench [--rules DIR] [--requests FILE | --generate N] [--seconds T] [--json]\n"
     "                                  evaluation speed per decision\n"
     "  fmt [--check] [PATH...]         rewrite rule and test files in canonical form\n"
+    "  table [DIR] [--at TIME] [--format csv|markdown|json]\n"
+    "                                  every class of requests, its decision and rules\n"
+    "  diff OLD_DIR NEW_DIR [--at TIME] [--traffic FILE] [--format text|json|markdown]\n"
+    "                                  every class whose decision changes\n"
+    "  lint [DIR] [--json]             rules that never match or change nothing, unused names\n"
     "\n"
     "exit status: 0 success, 1 a check failed, 2 usage error\n";
 
@@ -47,6 +52,9 @@ int main(int argc, char** argv) {
       {"serve", statemark::cli::Serve},
       {"bundle", statemark::cli::Bundle},
       {"fmt", statemark::cli::Fmt},
+      {"table", statemark::cli::Table},
+      {"diff", statemark::cli::Diff},
+      {"lint", statemark::cli::Lint},
   };
   if (command == "help" || command == "--help" || command == "-h") {
     std::cout << kUsage;

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/class_coverage.h"
 #include "cli/commands.h"
 #include "cli/policy_loading.h"
 #include "engine/policy_tests.h"
@@ -217,6 +218,7 @@ int Test(const Args& args) {
   }
   std::cout << results.size() - static_cast<size_t>(failed) << " passed, " << failed << " failed\n";
   const bool coverage_ok = ReportCoverage(ComputeCoverage(*policy, results), options.min_coverage);
+  ReportClassCoverage(*policy, results, options.verbose);
   const bool junit_ok = options.junit.empty() || WriteFile(options.junit, JUnitXml(results));
   return failed == 0 && coverage_ok && junit_ok ? kExitOk : kExitFailed;
 }

@@ -74,6 +74,7 @@ class CompiledPolicy {
   friend class Compiler;
   friend class Evaluator;
   friend class ConditionRunner;
+  friend class DecisionSpaceBuilder;  // reads the trees and condition programs
   friend void FillAccountFacts(const CompiledPolicy&, int, Instant, AccountFacts*);
   friend void FillAuthorFacts(const CompiledPolicy&, const Request&, AccountFacts*);
   friend const AccountFacts& AuthorFacts(const CompiledPolicy&, const Request&, AccountFacts*);

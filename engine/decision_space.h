@@ -25,7 +25,7 @@
 // JSON shape of a class (DecisionClassJson; the table, the diff and lint use it):
 //   {
 //     "id": "A17",                          // A/L/R (subject) + position; stable for a policy
-//     "subject": "account" | "linked_account" | "reshared_account",
+//     "subject": "account" | "linked_accounts" | "reshared_account",   // as in `applies_to`
 //     "time": {"from": "2024-05-23T00:00:00Z" | null, "until": "..." | null},
 //     "conditions": ["account.affiliation ∈ STATE_MEDIA", "viewer.country ≠ account.affiliated_state",
 //                    "content.topics ∩ NEWS_POLITICS ≠ ∅", "request.kind = organic", ...],
@@ -46,8 +46,10 @@
 //     "ads": [{"rule": "P6", "allow_only": ["account.affiliated_state"]},
 //             {"rule": "L1", "deny": ["EU27"]}, {"rule": "I1", "deny_all": true},
 //             {"rule": "P6", "allow_only": [...], "lifted_by": ["X1"]}],   // ad classes only
-//     "rules": ["P1", "P4"]                         // as the contract computes it, for any ad
+//     "rules": ["P1", "P4"],                        // as the contract computes it, for any ad
 //                                                   // targets the restrictions in `ads` allow
+//     "shadow": [ ...the contract's `shadow` entries, without the targets-dependent
+//                 `would.ad`... ]                   // only when a shadow rule matched
 //   }
 // Label texts and the notice text are templates over the subject's state and the
 // viewer; the ids stand for them. On an ad request the contract's `ad` object and the
@@ -81,10 +83,11 @@ struct ClassCondition {
     kIntersects,  // the set attr shares a value with `values` (or not)
     kContainsAll, // the set attr holds every value of `values` (or not)
     kNonEmpty,    // the set attr is non-empty (or empty)
-    kBefore,      // the instant attr is present and < instant (or: absent or >=)
+    kBefore,      // the instant attr is present and < instant (or not: absent or >=)
     kPresent,     // the string or instant attr is present (or absent)
-    kStrings,     // the string attr is one of `strings` (or present and none of them)
-    kMatches,     // the string attr is present and fully matches regex `regex` (or not)
+    kStrings,     // the string attr is present and one of `strings` (or not)
+    kMatches,     // the string attr is present and fully matches `strings[0]`, compiled
+                  // as the policy's regex `regex` (or not)
     kListedIn,    // the subject has a listing on `list` in force (or not)
   };
   Kind kind = Kind::kValues;

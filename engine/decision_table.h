@@ -4,6 +4,7 @@
 //   {
 //     "policy_version": "sha256:...",
 //     "at": "2024-07-01T12:00:00Z" | null,      // the instant every class is decided at, if fixed
+//     "surfaces": ["for_you", ...],               // the policy's surfaces, in declared order
 //     "classes": [ <class JSON, see decision_space.h> ... ],
 //     "limits": [ "..." ]                         // see DecisionSpace::limits
 //   }

@@ -26,6 +26,42 @@ struct SourceText {
 };
 
 // The policy's files: top-level *.yaml and registry/*.csv, sorted by relative path.
+bool IsOverridableName(const std::string& name) {
+  return name.size() > 5 && name.compare(name.size() - 5, 5, ".yaml") == 0 &&
+         name.find('/') == std::string::npos && name.find('\\') == std::string::npos &&
+         name[0] != '.';
+}
+
+// Puts each override in place of the file of its name, or beside the others.
+void ApplyOverrides(const std::string& dir, const std::vector<SourceOverride>& overrides,
+                    const LoaderOptions& options, std::vector<SourceText>* sources,
+                    Diagnostics* diags) {
+  for (const SourceOverride& o : overrides) {
+    const std::string path = dir + "/" + o.relative;
+    if (!IsOverridableName(o.relative)) {
+      diags->Error(SourceLocation{path, 0, 0}, "bad-file-name",
+                   "`" + o.relative + "` is not a policy file name; give a top-level file "
+                   "name ending in `.yaml`, such as `platform.yaml`");
+      continue;
+    }
+    if (o.bytes.size() > options.max_file_bytes) {
+      diags->Error(SourceLocation{path, 0, 0}, "file-too-large",
+                   "file is " + std::to_string(o.bytes.size()) + " bytes; at most " +
+                       std::to_string(options.max_file_bytes) + " are allowed");
+      continue;
+    }
+    auto same = std::find_if(sources->begin(), sources->end(),
+                             [&](const SourceText& s) { return s.relative == o.relative; });
+    if (same != sources->end()) {
+      same->bytes = o.bytes;
+    } else {
+      sources->push_back(SourceText{path, o.relative, o.bytes});
+    }
+  }
+  std::sort(sources->begin(), sources->end(),
+            [](const SourceText& a, const SourceText& b) { return a.relative < b.relative; });
+}
+
 std::vector<SourceText> ReadSources(const std::string& dir, const LoaderOptions& options,
                                     Diagnostics* diags) {
   std::vector<SourceText> out;
@@ -60,11 +96,21 @@ std::vector<SourceText> ReadSources(const std::string& dir, const LoaderOptions&
   };
   // The error_code overloads throughout: a file that vanishes or cannot be examined
   // mid-listing is reported (or skipped), never thrown.
-  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+  // A policy file that is there but cannot be read as a file (a dangling or looping
+  // link, a directory named *.yaml) is an error: skipping it would silently serve the
+  // policy without its rules.
+  auto regular = [&](const fs::directory_entry& entry, const std::string& relative) {
     std::error_code type_ec;
-    if (it->is_regular_file(type_ec) && it->path().extension() == ".yaml") {
-      add(it->path(), it->path().filename().string());
-    }
+    if (entry.is_regular_file(type_ec)) return true;
+    diags->Error(SourceLocation{dir + "/" + relative, 0, 0}, "unreadable",
+                 type_ec ? "cannot read file: " + type_ec.message()
+                         : "not a regular file; a policy file must be a file (or a link to one)");
+    return false;
+  };
+  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    if (it->path().extension() != ".yaml") continue;
+    const std::string relative = it->path().filename().string();
+    if (regular(*it, relative)) add(it->path(), relative);
   }
   if (ec) {
     diags->Error(SourceLocation{dir, 0, 0}, "unreadable", "cannot list the directory: " + ec.message());
@@ -75,10 +121,18 @@ std::vector<SourceText> ReadSources(const std::string& dir, const LoaderOptions&
   const fs::path registry = fs::path(dir) / "registry";
   if (fs::is_directory(registry, ec)) {
     for (fs::directory_iterator it(registry, ec), end; !ec && it != end; it.increment(ec)) {
-      std::error_code type_ec;
-      if (it->is_regular_file(type_ec) && it->path().extension() == ".csv") {
+      if (it->path().extension() == ".csv" &&
+          regular(*it, "registry/" + it->path().filename().string())) {
         SourceText s{dir + "/registry/" + it->path().filename().string(),
                      "registry/" + it->path().filename().string(), {}};
+        std::error_code size_ec;
+        const auto size = it->file_size(size_ec);
+        if (!size_ec && size > options.max_registry_file_bytes) {
+          diags->Error(SourceLocation{s.path, 0, 0}, "file-too-large",
+                       "file is " + std::to_string(size) + " bytes; at most " +
+                           std::to_string(options.max_registry_file_bytes) + " are allowed");
+          continue;
+        }
         out.push_back(std::move(s));
       }
     }
@@ -149,10 +203,14 @@ void CheckTopLevelKeys(const YamlSource& src) {
   src.CheckKeys(src.root, "the policy file", {"vocabulary", "countries", "rules"});
 }
 
-Result<std::shared_ptr<const Policy>> LoadPolicyOrThrow(const std::string& dir,
-                                                        const LoaderOptions& options) {
+Result<std::shared_ptr<const Policy>> LoadPolicyOrThrow(
+    const std::string& dir, const std::vector<SourceOverride>& overrides,
+    const LoaderOptions& options) {
   Diagnostics diags;
   std::vector<SourceText> sources = ReadSources(dir, options, &diags);
+  if (!overrides.empty() && !sources.empty()) {
+    ApplyOverrides(dir, overrides, options, &sources, &diags);
+  }
   if (diags.has_errors() && sources.empty()) return Finish(std::move(diags), options.max_errors);
   std::vector<YamlSource> yaml;
   for (const SourceText& s : sources) {
@@ -202,11 +260,17 @@ Result<std::shared_ptr<const Policy>> LoadPolicyOrThrow(const std::string& dir,
 
 Result<std::shared_ptr<const Policy>> LoadPolicy(const std::string& dir,
                                                  const LoaderOptions& options) {
+  return LoadPolicyWithOverrides(dir, {}, options);
+}
+
+Result<std::shared_ptr<const Policy>> LoadPolicyWithOverrides(
+    const std::string& dir, const std::vector<SourceOverride>& overrides,
+    const LoaderOptions& options) {
   // Nothing may escape: whatever the input, the caller gets diagnostics. The loaders
   // check every node before they use it; this is the net should one slip through.
   std::string what;
   try {
-    return LoadPolicyOrThrow(dir, options);
+    return LoadPolicyOrThrow(dir, overrides, options);
   } catch (const std::exception& e) {
     what = e.what();
   } catch (...) {

@@ -66,12 +66,27 @@ std::string RenderDiagnostic(const Diagnostic& d) {
   out += d.is_error() ? "error[" : "warning[";
   out += d.code + "]: " + d.message + "\n";
   if (auto source = ReadSourceLine(d.location.file, d.location.line)) {
-    out += "  " + *source + "\n";
+    // A long line (minified YAML, a CSV row of megabytes) is shown as a window around
+    // the column, cut at character boundaries, so that one diagnostic stays one screen.
+    constexpr size_t kWindow = 400;
+    const size_t column = d.location.column > 0 ? static_cast<size_t>(d.location.column - 1) : 0;
+    size_t begin = 0, end = source->size();
+    if (source->size() > kWindow) {
+      begin = std::min(column > kWindow / 2 ? column - kWindow / 2 : 0, source->size() - kWindow);
+      end = begin + kWindow;
+      auto continuation = [&](size_t i) {
+        return i < source->size() && (static_cast<unsigned char>((*source)[i]) & 0xC0) == 0x80;
+      };
+      while (continuation(begin)) ++begin;
+      while (continuation(end)) ++end;
+    }
+    const std::string lead = begin > 0 ? "\u2026" : "";
+    out += "  " + lead + source->substr(begin, end - begin) + (end < source->size() ? "\u2026" : "") + "\n";
     if (d.location.column > 0) {
-      std::string pad;
+      std::string pad = begin > 0 ? " " : "";
       // Keep tabs so the caret lines up under tab-indented text.
-      for (int i = 0; i + 1 < d.location.column && i < static_cast<int>(source->size()); ++i) {
-        pad += (*source)[static_cast<size_t>(i)] == '\t' ? '\t' : ' ';
+      for (size_t i = begin; i < column && i < end; ++i) {
+        pad += (*source)[i] == '\t' ? '\t' : ' ';
       }
       out += "  " + pad + "^\n";
     }

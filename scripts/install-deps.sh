@@ -10,7 +10,12 @@ packages=(
   libarchive-dev nginx python3
   python3-yaml python3-jsonschema
   libsimdjson-dev  # the request parser's fast path (engine/simd_request_parser.*)
+  chromium  # the playground's browser tests (tests/browser)
 )
+# The browser tests drive Chromium from Node.js; keep a Node.js that is already installed.
+command -v npm >/dev/null || packages+=(nodejs npm)
+# The sanitizer builds and the fuzz targets (scripts/sanitize.sh, fuzz/) build with clang.
+[[ ${1:-} == --hardening ]] && packages+=(clang libclang-rt-14-dev llvm)
 
 missing=()
 for p in "${packages[@]}"; do

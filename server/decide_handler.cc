@@ -277,7 +277,7 @@ void DecideBatch(const DecideContext& c, std::string_view body, Answer* answer) 
   json doc;
   try {
     doc = json::parse(body);
-  } catch (const json::exception& e) {
+  } catch (const json::exception& e) {  // parse_error, and out_of_range for `1e999`
     return Fail(c, wire::kInvalidJson, MalformedJsonMessage(e.what()), "", answer);
   }
   if (!doc.is_object()) {

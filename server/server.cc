@@ -14,6 +14,8 @@
 #include "server/access_log.h"
 #include "server/admin_auth.h"
 #include "server/decide_handler.h"
+#include "server/playground.h"
+#include "server/playground_assets.h"
 #include "server/policy_report.h"
 #include "server/wire.h"
 
@@ -56,7 +58,9 @@ size_t HeaderBytes(const httplib::Request& req) {
   return n;
 }
 
-bool IsKnownPath(const std::string& path) { return EndpointFor(path) != Endpoint::kOther; }
+bool IsKnownPath(const std::string& path) {
+  return EndpointFor(path) != Endpoint::kOther || path.starts_with("/v1/playground/");
+}
 
 // Reads the body through `reader` into `out`, at most `limit` bytes. Returns false
 // when reading failed; *too_large tells whether the limit was the reason.
@@ -307,6 +311,70 @@ void Server::InstallHandlers() {
     if (bundles_) res.body += bundles_->RenderMetrics();
     res.set_header("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
   });
+  InstallPlaygroundHandlers();
+}
+
+void Server::InstallPlaygroundHandlers() {
+  using httplib::Request;
+  using httplib::Response;
+  for (const PlaygroundAsset& asset : PlaygroundAssets()) {
+    http_->Get(std::string(asset.path), [&asset](const Request&, Response& res) {
+      res.status = 200;
+      res.set_content(asset.bytes.data(), asset.bytes.size(), std::string(asset.content_type));
+      // The page loads nothing but its own assets and talks only to this service.
+      res.set_header("Content-Security-Policy",
+                     "default-src 'none'; script-src 'self'; style-src 'self'; "
+                     "connect-src 'self'; img-src 'self' data:; base-uri 'none'; "
+                     "form-action 'none'; frame-ancestors 'none'");
+      res.set_header("X-Content-Type-Options", "nosniff");
+      res.set_header("Cache-Control", "no-cache");
+    });
+  }
+  // Each playground endpoint answers from the one snapshot it loaded.
+  auto with_policy = [this](Response& res, auto&& answer_with) {
+    auto snapshot = store_.Current();
+    if (!snapshot) return SetError(res, wire::kPolicyNotLoaded, "no policy is loaded");
+    Answer answer;
+    answer_with(*snapshot, &answer);
+    SetJson(res, answer.status, std::move(answer.body));
+  };
+  http_->Get("/v1/playground/policy", [with_policy](const Request&, Response& res) {
+    with_policy(res, [](const PolicySnapshot& s, Answer* a) { PlaygroundPolicy(s, a); });
+  });
+  http_->Get("/v1/playground/source", [with_policy](const Request& req, Response& res) {
+    const std::string file = req.get_param_value("file");
+    with_policy(res, [&](const PolicySnapshot& s, Answer* a) { PlaygroundSource(s, file, a); });
+  });
+  http_->Get("/v1/playground/table", [this, with_policy](const Request& req, Response& res) {
+    const TableQuery query{req.get_param_value("at"), req.get_param_value("affiliation"),
+                           req.get_param_value("country"), req.get_param_value("topic")};
+    with_policy(res, [&](const PolicySnapshot& s, Answer* a) {
+      playground_table_.Answer(s, query, a);
+    });
+  });
+  http_->Post("/v1/playground/explain", [this, with_policy](const Request& req, Response& res) {
+    with_policy(res, [&](const PolicySnapshot& s, Answer* a) {
+      PlaygroundExplain(s, req.body, options_.max_json_depth, a);
+    });
+  });
+  http_->Post("/v1/playground/try",
+              [this, with_policy](const Request&, Response& res,
+                                  const httplib::ContentReader& reader) {
+                std::string body;
+                bool too_large = false;
+                if (!ReadBody(reader, kPlaygroundMaxTryBytes, &body, &too_large)) {
+                  res.set_header("Connection", "close");
+                  return SetError(res, too_large ? wire::kBodyTooLarge : wire::kInvalidRequest,
+                                  too_large ? "pasted files over the limit of " +
+                                                  std::to_string(kPlaygroundMaxTryBytes) +
+                                                  " bytes in all"
+                                            : "the body could not be read");
+                }
+                std::lock_guard<std::mutex> one_at_a_time(playground_try_mu_);
+                with_policy(res, [&](const PolicySnapshot& s, Answer* a) {
+                  PlaygroundTry(s, body, options_.max_json_depth, a);
+                });
+              });
 }
 
 void Server::HandleDecide(const httplib::Request& req, httplib::Response& res,

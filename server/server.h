@@ -8,6 +8,8 @@
 //   GET  /healthz            200 while the process runs
 //   GET  /readyz             200 once a policy is loaded, else 503
 //   GET  /metrics            Prometheus text                   (metrics.h)
+//   GET  /                   the policy playground page and its JSON endpoints under
+//                            /v1/playground/ (playground.h)
 // Errors are JSON with the stable codes of wire.h.
 //
 // The server decodes, calls the engine and encodes; it holds no rule logic. Requests
@@ -29,6 +31,7 @@
 
 #include <atomic>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 
@@ -36,6 +39,7 @@
 #include "server/decision_log.h"
 #include "server/metrics.h"
 #include "server/options.h"
+#include "server/playground.h"
 #include "server/policy_store.h"
 #include "server/watcher.h"
 
@@ -78,6 +82,7 @@ class Server {
   void HandleDecide(const httplib::Request& req, httplib::Response& res,
                     const httplib::ContentReader& reader, bool batch);
   void HandleReload(const httplib::Request& req, httplib::Response& res);
+  void InstallPlaygroundHandlers();
   void LogEvent(const std::string& line) const;
 
   const ServerOptions options_;
@@ -92,6 +97,8 @@ class Server {
   int port_ = -1;
   bool started_ = false;
   std::atomic<bool> stopped_{false};
+  std::mutex playground_try_mu_;  // one pasted policy compiled at a time
+  PlaygroundTable playground_table_;
 };
 
 }  // namespace statemark::server

@@ -6,7 +6,8 @@
 // bytes. ParseRequestText (fast path, then the parser of record) must answer exactly
 // as the parser of record alone, errors included. And the batch endpoint must answer
 // the same bytes with and without the fast path. Inputs: generated requests on the
-// default policy and on random policies, the worked examples, and mutations of them
+// default policy and on random policies, the worked examples, the bad-request corpus
+// (tests/corpus/bad_requests), and mutations of them
 // (bytes, types, values, unknown and repeated keys, escapes).
 #include <doctest/doctest.h>
 
@@ -244,6 +245,14 @@ TEST_CASE("the fast request parser agrees with the parser of record") {
       // Expected decisions are lines too: as requests they exercise the error paths.
       Compare(*policy, line, &counts);
     }
+  }
+  // The bad-request corpus: each file is one request body.
+  for (const auto& entry : std::filesystem::directory_iterator(std::string(STATEMARK_SOURCE_DIR) +
+                                                               "/tests/corpus/bad_requests")) {
+    if (entry.path().extension() != ".json") continue;
+    std::ifstream in(entry.path(), std::ios::binary);
+    const std::string body((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    Compare(*policy, body, &counts);
   }
   for (const char* text :
        {"", "{}", "[]", "null", "{\"account\":{\"id\":\"rt\"}}", "{\"account\":{\"id\":\"\"}}",

@@ -1,5 +1,10 @@
 #include "engine/internal/yaml_source.h"
 
+#include <yaml-cpp/depthguard.h>
+#include <yaml-cpp/eventhandler.h>
+
+#include <sstream>
+
 #include <map>
 #include <set>
 #include <utility>
@@ -173,22 +178,97 @@ class StructureCheck {
 
 }  // namespace
 
+namespace {
+
+// Where each document of a YAML text starts (the mark of its first node), found with
+// yaml-cpp's event parser. YAML::LoadAll cannot be used: on some malformed input
+// (found by fuzzing: "   ,  a:b: []") yaml-cpp's parser stops advancing and yields
+// empty documents forever. A document that starts where the previous one did is that
+// stall; *stalled tells it, and the walk stops there (and after kMaxDocuments).
+class DocumentStarts : public YAML::EventHandler {
+ public:
+  static constexpr size_t kMaxDocuments = 100;
+
+  std::vector<YAML::Mark> Find(const std::string& text, bool* stalled) {
+    std::istringstream in(text);
+    YAML::Parser parser(in);
+    *stalled = false;
+    while (starts_.size() < kMaxDocuments) {
+      first_ = true;
+      if (!parser.HandleNextDocument(*this)) break;
+      if (starts_.size() >= 2 && starts_.back().pos <= starts_[starts_.size() - 2].pos) {
+        *stalled = true;
+        starts_.pop_back();
+        break;
+      }
+    }
+    return starts_;
+  }
+
+  void OnDocumentStart(const YAML::Mark&) override {}
+  void OnDocumentEnd() override { Start(YAML::Mark::null_mark()); }
+  void OnNull(const YAML::Mark& m, YAML::anchor_t) override { Start(m); }
+  void OnAlias(const YAML::Mark& m, YAML::anchor_t) override { Start(m); }
+  void OnScalar(const YAML::Mark& m, const std::string&, YAML::anchor_t, const std::string&) override {
+    Start(m);
+  }
+  void OnSequenceStart(const YAML::Mark& m, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {
+    Start(m);
+  }
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark& m, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {
+    Start(m);
+  }
+  void OnMapEnd() override {}
+
+ private:
+  void Start(const YAML::Mark& m) {
+    if (!first_) return;
+    first_ = false;
+    starts_.push_back(m);
+  }
+  bool first_ = true;
+  std::vector<YAML::Mark> starts_;
+};
+
+}  // namespace
+
 std::optional<YamlSource> ParseYaml(const std::string& path, const std::string& text,
                                     Diagnostics* diags) {
   try {
-    std::vector<YAML::Node> docs = YAML::LoadAll(text);
-    YamlSource src{path, docs.empty() ? YAML::Node() : docs[0], diags};
+    bool stalled = false;
+    const std::vector<YAML::Mark> starts = DocumentStarts().Find(text, &stalled);
+    YamlSource src{path, YAML::Load(text), diags};
+    auto at = [&](const YAML::Mark& m) {
+      return SourceLocation{path, m.is_null() ? 0 : m.line + 1, m.is_null() ? 0 : m.column + 1};
+    };
+    if (stalled) {
+      diags->Error(at(starts.back()), "yaml-syntax",
+                   "invalid YAML: the parser cannot read past this document");
+      return std::nullopt;
+    }
     bool ok = true;
-    for (size_t i = 1; i < docs.size(); ++i) {
+    for (size_t i = 1; i < starts.size(); ++i) {
       // A second `---` document would be silently ignored: a policy file is one document.
-      src.Error(docs[i], "multiple-documents",
-                "a policy file holds one YAML document; this is document " + std::to_string(i + 1));
+      diags->Error(at(starts[i]), "multiple-documents",
+                   "a policy file holds one YAML document; this is document " + std::to_string(i + 1));
       ok = false;
     }
     // Without aliases a file has fewer nodes than bytes; allow a generous margin.
     ok = StructureCheck(src, 4 * text.size() + 10000).Check(src.root) && ok;
     if (!ok) return std::nullopt;
     return src;
+  } catch (const YAML::DeepRecursion& e) {
+    // yaml-cpp's parser recurses once per level and stops at its own bound (500 levels
+    // in Debian 12's 0.7); say so, rather than its "bad file".
+    diags->Error(SourceLocation{path, e.mark.is_null() ? 0 : e.mark.line + 1,
+                                e.mark.is_null() ? 0 : e.mark.column + 1},
+                 "too-deep",
+                 "the file nests lists and maps deeper than " + std::to_string(e.depth()) +
+                     " levels; a policy needs a handful");
+    return std::nullopt;
   } catch (const YAML::Exception& e) {
     // e.msg is yaml-cpp's message without the position prefix that what() adds.
     diags->Error(SourceLocation{path, e.mark.is_null() ? 0 : e.mark.line + 1,
