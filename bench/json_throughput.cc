@@ -171,6 +171,10 @@ int JsonThroughput(const Args& args_in) {
   result["request_parser"] = ToJson(Time(lines, seconds, [&](const std::string& l) {
     ParseRequestText(*policy, l, now, &request, &error);
   }));
+  // The parser of record alone (nlohmann/json), without the simdjson fast path.
+  result["request_parser_record"] = ToJson(Time(lines, seconds, [&](const std::string& l) {
+    ParseRequestTextSlow(*policy, l, now, &request, &error);
+  }));
   std::vector<Request> parsed(lines.size());
   for (size_t i = 0; i < lines.size(); ++i) ParseRequestText(*policy, lines[i], now, &parsed[i], &error);
   size_t next = 0;

@@ -134,7 +134,7 @@ int Report(const Args& args) {
     const double dump = Num(j, {"parse_and_dump", "lines_per_second"});
     Row("`statemark eval` path, lines/s", Fmt("%.0f", eval), "nlohmann parse + dump " + Fmt("%.0f", dump),
         Fmt("%.0f%%", 100 * eval / dump), "≥ 60%", eval >= 0.6 * dump);
-    for (const char* stage : {"request_parser", "evaluate", "render", "nlohmann_dom_parse", "nlohmann_sax_parse",
+    for (const char* stage : {"request_parser", "request_parser_record", "evaluate", "render", "nlohmann_dom_parse", "nlohmann_sax_parse",
                               "simdjson_ondemand_parse"}) {
       if (!j.contains(stage)) continue;
       Row(std::string("  stage: ") + stage, Fmt("%.0f ns/line", Num(j, {stage, "ns_per_line"})),

@@ -31,9 +31,16 @@ struct RequestError {
 bool ParseRequest(const CompiledPolicy& policy, const nlohmann::json& json, Instant now,
                   Request* out, RequestError* error, std::string_view path_prefix = "");
 
-// As above, from JSON text; malformed JSON gives code `invalid_json`.
+// As above, from JSON text; malformed JSON gives code `invalid_json`. Valid requests
+// with nothing to warn about are read by the fast path (simd_request_parser.h), the
+// rest by the parser of record over nlohmann/json; the results are the same.
 bool ParseRequestText(const CompiledPolicy& policy, std::string_view text, Instant now,
                       Request* out, RequestError* error);
+
+// ParseRequestText without the fast path: the parser of record alone. For tests and
+// benchmarks that compare the two.
+bool ParseRequestTextSlow(const CompiledPolicy& policy, std::string_view text, Instant now,
+                          Request* out, RequestError* error);
 
 // The message for JSON that does not parse, from the JSON library's exception text:
 // "malformed JSON at line 1, column 5: ...". Bytes of invalid UTF-8 quoted from the

@@ -9,7 +9,7 @@ packages=(
   libhowardhinnant-date-dev libssl-dev
   libarchive-dev nginx python3
   python3-yaml python3-jsonschema
-  libsimdjson-dev  # benchmarks only: measured as a request-parser alternative
+  libsimdjson-dev  # the request parser's fast path (engine/simd_request_parser.*)
   chromium  # the playground's browser tests (tests/browser)
 )
 # The browser tests drive Chromium from Node.js; keep a Node.js that is already installed.

@@ -36,6 +36,9 @@ struct DecideContext {
   int max_json_depth = 64;
   Metrics* metrics = nullptr;  // optional
   DecisionLog* log = nullptr;  // optional
+  // Whether batch bodies go through the fast request parser first (the answer is the
+  // same either way; tests compare the two).
+  bool fast_parser = true;
 };
 
 struct Answer {
