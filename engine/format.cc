@@ -12,6 +12,7 @@ namespace {
 
 using internal::ScalarStyle;
 using internal::YamlComment;
+using internal::YamlEntry;
 using internal::YamlNode;
 using internal::YamlTree;
 
@@ -195,7 +196,7 @@ struct OutLine {
 // Puts the maps of the tree at `n` in canonical order, as the emitter writes them.
 void ApplyCanonicalOrder(YamlNode* n, Role role) {
   if (n->kind == YamlNode::Kind::kMap) {
-    std::vector<std::pair<YamlNode, YamlNode>> pairs;
+    std::vector<YamlEntry> pairs;
     for (size_t i : CanonicalOrder(*n, role)) pairs.push_back(std::move(n->pairs[i]));
     n->pairs = std::move(pairs);
     for (auto& [key, value] : n->pairs) ApplyCanonicalOrder(&value, ChildRole(role, key.value));
@@ -447,7 +448,7 @@ class Emitter {
     EmitTail(last_end, limit, seq.column, indent);
   }
 
-  static int PairEnd(const std::pair<YamlNode, YamlNode>& pair) {
+  static int PairEnd(const YamlEntry& pair) {
     return std::max(pair.first.end_line, pair.second.end_line);
   }
 

@@ -187,7 +187,7 @@ class TreeBuilder : public YAML::EventHandler {
       }
       parent.key = std::move(node);
     } else {
-      parent.node.pairs.emplace_back(std::move(*parent.key), std::move(node));
+      parent.node.pairs.push_back(YamlEntry{std::move(*parent.key), std::move(node)});
       parent.key.reset();
     }
   }

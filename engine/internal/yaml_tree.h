@@ -19,6 +19,8 @@ namespace statemark::internal {
 
 enum class ScalarStyle { kPlain, kSingleQuoted, kDoubleQuoted, kLiteral, kFolded };
 
+struct YamlEntry;
+
 struct YamlNode {
   enum class Kind { kNull, kScalar, kSequence, kMap };
   Kind kind = Kind::kNull;
@@ -31,13 +33,20 @@ struct YamlNode {
   std::string block_header;  // block scalars: the indicator as written (`>`, `|-`)
   std::vector<std::string> block_lines;  // block scalars: content, indentation removed
   std::vector<YamlNode> items;  // sequence items
-  std::vector<std::pair<YamlNode, YamlNode>> pairs;  // map entries, in source order
+  std::vector<YamlEntry> pairs;  // map entries, in source order
 
   bool is_collection() const { return kind == Kind::kSequence || kind == Kind::kMap; }
   bool is_block_collection() const { return is_collection() && !flow; }
   // Whether the engine reads this scalar as typed (plain true, false, or an integer),
   // which quoting would turn into a string.
   bool is_typed_plain() const;
+};
+
+// A map entry. Not std::pair: a pair of the still incomplete YamlNode inside YamlNode is
+// rejected by some standard libraries.
+struct YamlEntry {
+  YamlNode first;   // the key
+  YamlNode second;  // the value
 };
 
 // A comment of the file: its text from `#`, its line, the column of `#`, and whether
