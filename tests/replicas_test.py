@@ -36,8 +36,11 @@ DEADLINE = 2 * INTERVAL  # the promise: every replica within two poll intervals
 OBSERVE_SLACK = 0.5
 
 STATEMARK, SOURCE = sys.argv[1], sys.argv[2]
+# nginx workers run as another user when started by root: whatever they read must be
+# readable by others, whatever the caller's umask.
+os.umask(0o022)
 WORK = tempfile.mkdtemp(prefix="statemark-replicas-")
-os.chmod(WORK, 0o755)  # nginx workers run as another user when started by root
+os.chmod(WORK, 0o755)
 processes = []
 
 
@@ -114,6 +117,7 @@ def bundle(policy, out, revision, key=None):
 
 www = os.path.join(WORK, "www")
 os.makedirs(www)
+os.chmod(www, 0o755)
 PUBLISHED = os.path.join(www, "policy.tar.gz")
 publish_count = [0]
 
@@ -164,6 +168,7 @@ def start_nginx(name, config):
     for d in ("logs", "tmp"):
         os.makedirs(os.path.join(prefix, d), exist_ok=True)
     os.chmod(prefix, 0o755)
+    os.chmod(os.path.join(prefix, "tmp"), 0o1777)  # the workers' buffers
     conf = os.path.join(prefix, "nginx.conf")
     with open(conf, "w") as f:
         f.write(config)
