@@ -170,6 +170,10 @@ def start_nginx(name, config):
     os.chmod(prefix, 0o755)
     os.chmod(os.path.join(prefix, "tmp"), 0o1777)  # the workers' buffers
     conf = os.path.join(prefix, "nginx.conf")
+    if os.geteuid() == 0:
+        # Started by root, nginx's workers would run as `nobody`, which may not reach the
+        # test's files (a private /tmp, a restrictive parent); keep them as the caller.
+        config = "user root;\n" + config
     with open(conf, "w") as f:
         f.write(config)
     p = subprocess.Popen([NGINX, "-p", prefix, "-c", conf, "-e",
