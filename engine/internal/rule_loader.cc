@@ -531,8 +531,9 @@ std::vector<ParsedRule> ReadRules(const std::vector<YamlSource>& files, const Vo
 
 std::vector<Rule> CheckRuleSet(std::vector<ParsedRule> parsed, Diagnostics* diags) {
   // Sorted through pointers: a ParsedRule is large to move.
-  std::vector<const ParsedRule*> order;
-  for (const ParsedRule& p : parsed) order.push_back(&p);
+  std::vector<ParsedRule*> order;
+  order.reserve(parsed.size());
+  for (ParsedRule& p : parsed) order.push_back(&p);
   std::sort(order.begin(), order.end(), [](const ParsedRule* a, const ParsedRule* b) {
     return std::tie(a->rule.id, a->rule.at.file, a->rule.at.line, a->rule.at.column) <
            std::tie(b->rule.id, b->rule.at.file, b->rule.at.line, b->rule.at.column);
@@ -541,9 +542,12 @@ std::vector<Rule> CheckRuleSet(std::vector<ParsedRule> parsed, Diagnostics* diag
   bool all_read = true;
   for (const Diagnostic& d : diags->items()) all_read = all_read && d.code != "too-many-rules";
   std::vector<Rule> rules;
+  rules.reserve(order.size());
+  // The rules kept, whose `rule` has moved into `rules`; their lift names remain.
   std::vector<const ParsedRule*> kept;
-  for (const ParsedRule* pp : order) {
-    const ParsedRule& p = *pp;
+  kept.reserve(order.size());
+  for (ParsedRule* pp : order) {
+    ParsedRule& p = *pp;
     if (!rules.empty() && rules.back().id == p.rule.id) {
       const SourceLocation& first = rules.back().at;
       diags->Error(p.id_at, "duplicate-id",
@@ -551,7 +555,7 @@ std::vector<Rule> CheckRuleSet(std::vector<ParsedRule> parsed, Diagnostics* diag
                        std::to_string(first.line));
       continue;
     }
-    rules.push_back(p.rule);
+    rules.push_back(std::move(p.rule));
     kept.push_back(&p);
   }
   std::vector<std::string> ids;
