@@ -7,9 +7,9 @@
 // a document built from yaml-cpp's node tree and one built from libyaml's events
 // (yaml_fast_reader.h) load identically.
 //
-// Why not YAML::Node: building yaml-cpp's node tree (reference-counted nodes, a
-// std::map per node for its children) was most of the time of loading a 10,000-rule
-// policy; see docs/benchmarks.md.
+// Why not YAML::Node: yaml-cpp's scanner and its tree of reference-counted nodes were
+// most of the time of loading a 10,000-rule policy; see docs/decisions.md, "Reading
+// policy files".
 #ifndef STATEMARK_ENGINE_INTERNAL_YAML_DOCUMENT_H_
 #define STATEMARK_ENGINE_INTERNAL_YAML_DOCUMENT_H_
 
