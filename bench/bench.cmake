@@ -17,6 +17,9 @@ add_executable(statemark-bench ${CMAKE_CURRENT_LIST_DIR}/bench_main.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/cli/allocation_counter.cc)
 target_compile_options(statemark-bench PRIVATE ${STATEMARK_WARNINGS})
 target_link_libraries(statemark-bench PRIVATE statemark_handwritten statemark_server)
+# `statemark-bench yaml`: the YAML readers side by side (docs/decisions.md).
+target_sources(statemark-bench PRIVATE ${CMAKE_CURRENT_LIST_DIR}/yaml_parsers.cc)
+target_link_libraries(statemark-bench PRIVATE yaml-cpp PkgConfig::LIBYAML)
 if(simdjson_FOUND)
   # Optional: measured as a parser alternative only (docs/benchmarks.md).
   target_compile_definitions(statemark-bench PRIVATE STATEMARK_HAVE_SIMDJSON)

@@ -23,6 +23,8 @@ int Load(const Args& args);
 int WaitReady(const Args& args);
 // The figures table (markdown) from the JSON files scripts/bench.sh wrote to a directory.
 int Report(const Args& args);
+// yaml-cpp's and libyaml's parsers, and the loader's fast reader, on one YAML file.
+int YamlParsers(const Args& args);
 
 }  // namespace statemark::bench
 

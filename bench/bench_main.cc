@@ -10,6 +10,7 @@
 //                                                     connection, latency percentiles
 //   wait --port P                                     until GET /healthz answers (10 s)
 //   report DIR                                        the figures table of scripts/bench.sh
+//   yaml FILE [--repeat N]                            the YAML readers on one policy file
 #include <iostream>
 #include <string>
 #include <vector>
@@ -32,6 +33,7 @@ int main(int argc, char** argv) {
   if (command == "load") return Load(args);
   if (command == "wait") return WaitReady(args);
   if (command == "report") return Report(args);
+  if (command == "yaml") return YamlParsers(args);
   std::cerr << "statemark-bench: unknown command `" << command << "`\n";
   return 2;
 }

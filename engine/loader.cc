@@ -205,7 +205,7 @@ void CheckTopLevelKeys(const YamlSource& src) {
 
 Result<std::shared_ptr<const Policy>> LoadPolicyOrThrow(
     const std::string& dir, const std::vector<SourceOverride>& overrides,
-    const LoaderOptions& options) {
+    const LoaderOptions& options, internal::YamlReader reader) {
   Diagnostics diags;
   std::vector<SourceText> sources = ReadSources(dir, options, &diags);
   if (!overrides.empty() && !sources.empty()) {
@@ -215,7 +215,9 @@ Result<std::shared_ptr<const Policy>> LoadPolicyOrThrow(
   std::vector<YamlSource> yaml;
   for (const SourceText& s : sources) {
     if (s.relative.rfind("registry/", 0) == 0) continue;
-    if (auto parsed = internal::ParseYaml(s.path, s.bytes, &diags)) yaml.push_back(*parsed);
+    if (auto parsed = internal::ParseYaml(s.path, s.bytes, &diags, reader)) {
+      yaml.push_back(std::move(*parsed));
+    }
   }
   // A file that could not be read or parsed may hold the vocabulary, or the rules that
   // others name: going on would bury its errors under every name it declares, each
@@ -268,9 +270,25 @@ Result<std::shared_ptr<const Policy>> LoadPolicyWithOverrides(
     const LoaderOptions& options) {
   // Nothing may escape: whatever the input, the caller gets diagnostics. The loaders
   // check every node before they use it; this is the net should one slip through.
+  //
+  // The files are read with libyaml where it can vouch for the result (yaml_fast_reader.h)
+  // and the policy is returned if nothing in them needs saying. A load with anything to
+  // say about its YAML files (or an exception) is done again with yaml-cpp alone, whose
+  // messages and positions are the reference: every diagnostic is the same as it would
+  // be without the fast reader, whatever the two parsers make of odd input.
+  try {
+    auto fast = LoadPolicyOrThrow(dir, overrides, options, internal::YamlReader::kFastWhereSure);
+    const std::string registry_prefix = dir + "/registry/";
+    bool clean = true;
+    for (const Diagnostic& d : fast.diagnostics().items()) {
+      clean = clean && d.location.file.rfind(registry_prefix, 0) == 0;
+    }
+    if (clean) return fast;
+  } catch (...) {
+  }
   std::string what;
   try {
-    return LoadPolicyOrThrow(dir, overrides, options);
+    return LoadPolicyOrThrow(dir, overrides, options, internal::YamlReader::kYamlCpp);
   } catch (const std::exception& e) {
     what = e.what();
   } catch (...) {

@@ -26,6 +26,7 @@ namespace statemark {
 namespace {
 
 namespace fs = std::filesystem;
+using internal::DocNode;
 using internal::YamlSource;
 using json = nlohmann::json;
 
@@ -47,11 +48,11 @@ bool IsPlainInteger(const std::string& s) {
                                           [](char c) { return c >= '0' && c <= '9'; });
 }
 
-// yaml-cpp tags a plain scalar `?` and a quoted one `!`. Only plain `true`, `false` and
+// A plain scalar is tagged `?` and a quoted one `!`, as yaml-cpp tags them. Only plain `true`, `false` and
 // integers are typed, so a quoted `"true"` or `"42"` stays a string, and so do country
 // codes such as NO (false in YAML 1.1). A plain `null`, `~` or empty value arrives as a
 // Null node, never here.
-json ScalarToJson(const YAML::Node& node) {
+json ScalarToJson(const DocNode& node) {
   const std::string& s = node.Scalar();
   if (node.Tag() != "?") return s;
   if (s == "true") return true;
@@ -66,25 +67,26 @@ json ScalarToJson(const YAML::Node& node) {
 
 // Converts the YAML subtree at `node` to JSON. ParseYaml has already rejected keys that
 // are not plain names and keys given twice, so every map converts as it reads.
-json ToJson(const YAML::Node& node) {
+json ToJson(const DocNode& node) {
   switch (node.Type()) {
-    case YAML::NodeType::Scalar:
+    case DocNode::Kind::kScalar:
       return ScalarToJson(node);
-    case YAML::NodeType::Sequence: {
+    case DocNode::Kind::kSequence: {
       json out = json::array();
-      for (const YAML::Node& item : node) out.push_back(ToJson(item));
+      for (const DocNode& item : node) out.push_back(ToJson(item));
       return out;
     }
-    case YAML::NodeType::Map: {
+    case DocNode::Kind::kMap: {
       json out = json::object();
       for (auto it = node.begin(); it != node.end(); ++it) {
         out[it->first.Scalar()] = ToJson(it->second);
       }
       return out;
     }
-    default:  // Null, and Undefined (which a parsed document does not hold)
-      return json(nullptr);
+    case DocNode::Kind::kNull:
+      break;
   }
+  return json(nullptr);
 }
 
 // ---------------------------------------------------------------------------------
@@ -95,7 +97,7 @@ class CaseReader {
  public:
   explicit CaseReader(const YamlSource& src) : src_(src) {}
 
-  std::optional<PolicyTestCase> Read(const YAML::Node& node) {
+  std::optional<PolicyTestCase> Read(const DocNode& node) {
     if (!src_.ExpectMap(node, "a test case")) return std::nullopt;
     PolicyTestCase test;
     test.file = src_.path;
@@ -113,7 +115,7 @@ class CaseReader {
   }
 
  private:
-  bool ReadName(const YAML::Node& node, PolicyTestCase* test) {
+  bool ReadName(const DocNode& node, PolicyTestCase* test) {
     if (!node["name"]) {
       src_.Error(node, "missing-field", "a test needs a `name`");
       return false;
@@ -128,14 +130,14 @@ class CaseReader {
     return true;
   }
 
-  bool ReadBody(const YAML::Node& node, const std::string& what, PolicyTestCase* test) {
+  bool ReadBody(const DocNode& node, const std::string& what, PolicyTestCase* test) {
     bool ok = true;
-    if (const YAML::Node note = node["note"]) {
+    if (const DocNode note = node["note"]) {
       std::optional<std::string> text = src_.Scalar(note, "`note` of " + what);
       ok = text.has_value();
       test->note = text.value_or("");
     }
-    if (const YAML::Node tags = node["tags"]) {
+    if (const DocNode tags = node["tags"]) {
       std::optional<std::vector<std::string>> list = src_.ScalarList(tags, "`tags` of " + what);
       ok = list.has_value() && ok;
       test->tags = list.value_or(std::vector<std::string>{});
@@ -145,7 +147,7 @@ class CaseReader {
     return ReadExpectation(node, what, test) && ok;
   }
 
-  bool ReadClock(const YAML::Node& node, const std::string& what, PolicyTestCase* test) {
+  bool ReadClock(const DocNode& node, const std::string& what, PolicyTestCase* test) {
     if (!node) return true;
     std::optional<std::string> text = src_.Scalar(node, "`clock` of " + what);
     if (!text) return false;
@@ -158,8 +160,8 @@ class CaseReader {
     return true;
   }
 
-  bool ReadRequest(const YAML::Node& node, const std::string& what, PolicyTestCase* test) {
-    const YAML::Node request = node["request"];
+  bool ReadRequest(const DocNode& node, const std::string& what, PolicyTestCase* test) {
+    const DocNode request = node["request"];
     if (!request) {
       src_.Error(node, "missing-field", what + " needs a `request`");
       return false;
@@ -169,9 +171,9 @@ class CaseReader {
     return true;
   }
 
-  bool ReadExpectation(const YAML::Node& node, const std::string& what, PolicyTestCase* test) {
-    const YAML::Node expect = node["expect"];
-    const YAML::Node error = node["expect_error"];
+  bool ReadExpectation(const DocNode& node, const std::string& what, PolicyTestCase* test) {
+    const DocNode expect = node["expect"];
+    const DocNode error = node["expect_error"];
     if (expect && error) {
       src_.Error(error, "unexpected-field", what + " gives both `expect` and `expect_error`");
       return false;
@@ -180,7 +182,7 @@ class CaseReader {
       src_.Error(node, "missing-field", what + " needs `expect` or `expect_error`");
       return false;
     }
-    const YAML::Node given = expect ? expect : error;
+    const DocNode given = expect ? expect : error;
     const std::string field = expect ? "expect" : "expect_error";
     if (!src_.ExpectMap(given, "`" + field + "` of " + what)) return false;
     if (error) {
@@ -213,13 +215,13 @@ void LoadFile(const std::string& path, std::vector<PolicyTestCase>* out, Diagnos
   if (!src->ExpectMap(src->root, "the test file")) return;
   const size_t errors = diags->error_count();
   src->CheckKeys(src->root, "the test file", {"tests"});
-  const YAML::Node tests = src->root["tests"];
+  const DocNode tests = src->root["tests"];
   if (!tests && diags->error_count() == errors) {
     src->Error(src->root, "missing-field", "a test file needs `tests`: a list of test cases");
   }
   if (!tests || !src->ExpectList(tests, "`tests`")) return;
   CaseReader reader(*src);
-  for (const YAML::Node& node : tests) {
+  for (const DocNode& node : tests) {
     if (std::optional<PolicyTestCase> test = reader.Read(node)) out->push_back(std::move(*test));
   }
 }

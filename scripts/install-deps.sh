@@ -9,6 +9,7 @@ packages=(
   libhowardhinnant-date-dev libssl-dev
   libarchive-dev nginx python3
   python3-yaml python3-jsonschema
+  libyaml-dev  # the policy loader's fast YAML reader (engine/internal/yaml_fast_reader.*)
   libsimdjson-dev  # the request parser's fast path (engine/simd_request_parser.*)
   chromium  # the playground's browser tests (tests/browser)
 )

@@ -58,7 +58,7 @@ class ConditionParser {
   explicit ConditionParser(const ConditionContext& ctx) : ctx_(ctx), src_(*ctx.src) {}
 
   // `depth` counts the all/any/not around `node`.
-  std::optional<Condition> Parse(const YAML::Node& node, int depth) {
+  std::optional<Condition> Parse(const DocNode& node, int depth) {
     if (!node.IsMap() || node.size() == 0) {
       src_.Error(node, "bad-condition",
                  "expected a condition: `attribute: value`, or `all`, `any` or `not`");
@@ -84,7 +84,7 @@ class ConditionParser {
   }
 
  private:
-  std::optional<Condition> ParseEntry(const YAML::Node& key, const YAML::Node& value, int depth) {
+  std::optional<Condition> ParseEntry(const DocNode& key, const DocNode& value, int depth) {
     const std::string name = key.Scalar();
     if ((name == "all" || name == "any" || name == "not") &&
         depth + 1 > ctx_.options->max_condition_depth) {
@@ -113,7 +113,7 @@ class ConditionParser {
     return ParseTests(key, attr, value);
   }
 
-  std::optional<Condition> ParseList(const YAML::Node& key, const YAML::Node& value,
+  std::optional<Condition> ParseList(const DocNode& key, const DocNode& value,
                                      const std::string& name, int depth) {
     if (!src_.ExpectList(value, "`" + name + "`")) return std::nullopt;
     if (value.size() == 0) {
@@ -124,7 +124,7 @@ class ConditionParser {
     c.kind = name == "all" ? Condition::Kind::kAll : Condition::Kind::kAny;
     c.at = src_.At(key);
     bool ok = true;
-    for (const YAML::Node& item : value) {
+    for (const DocNode& item : value) {
       auto child = Parse(item, depth + 1);
       if (child) {
         c.children.push_back(std::move(*child));
@@ -137,7 +137,7 @@ class ConditionParser {
   }
 
   // `attr: value`, `attr: [values]` or `attr: {op: arg, ...}`.
-  std::optional<Condition> ParseTests(const YAML::Node& key, int attr, const YAML::Node& value) {
+  std::optional<Condition> ParseTests(const DocNode& key, int attr, const DocNode& value) {
     const Attribute& a = ctx_.vocab->attributes[static_cast<size_t>(attr)];
     if (!value.IsMap()) return ParseShorthand(key, a, attr, value);
     std::vector<Condition> tests;
@@ -170,8 +170,8 @@ class ConditionParser {
     return all;
   }
 
-  std::optional<Condition> ParseShorthand(const YAML::Node& key, const Attribute& a, int attr,
-                                          const YAML::Node& value) {
+  std::optional<Condition> ParseShorthand(const DocNode& key, const Attribute& a, int attr,
+                                          const DocNode& value) {
     Op op;
     switch (a.type) {
       case AttrType::kBool: op = Op::kIs; break;
@@ -188,7 +188,7 @@ class ConditionParser {
     return ParseTest(key, attr, op, value);
   }
 
-  std::optional<Condition> ParseTest(const YAML::Node& at, int attr, Op op, const YAML::Node& arg) {
+  std::optional<Condition> ParseTest(const DocNode& at, int attr, Op op, const DocNode& arg) {
     const Attribute& a = ctx_.vocab->attributes[static_cast<size_t>(attr)];
     if (!OperatorFits(op, a.type)) {
       src_.Error(at, "bad-operator",
@@ -235,7 +235,7 @@ class ConditionParser {
     return c;
   }
 
-  bool ReadValues(const Attribute& a, const YAML::Node& arg, Condition* c) {
+  bool ReadValues(const Attribute& a, const DocNode& arg, Condition* c) {
     if (a.type == AttrType::kString) {
       auto values = src_.ScalarList(arg, "`" + a.name + "`");
       if (!values) return false;
@@ -255,7 +255,7 @@ class ConditionParser {
     return last;
   }
 
-  bool ReadOtherAttribute(const Attribute& a, const YAML::Node& arg, Condition* c) {
+  bool ReadOtherAttribute(const Attribute& a, const DocNode& arg, Condition* c) {
     auto name = src_.Scalar(arg, "an attribute name");
     if (!name) return false;
     c->other_attr = ctx_.vocab->FindAttribute(*name);
@@ -274,7 +274,7 @@ class ConditionParser {
     return true;
   }
 
-  bool ReadPattern(const YAML::Node& arg, Condition* c) {
+  bool ReadPattern(const DocNode& arg, Condition* c) {
     auto pattern = src_.Scalar(arg, "`matches`");
     if (!pattern) return false;
     if (pattern->size() > ctx_.options->max_regex_bytes) {
@@ -299,7 +299,7 @@ class ConditionParser {
     return true;
   }
 
-  bool ReadInstant(const YAML::Node& arg, Condition* c) {
+  bool ReadInstant(const DocNode& arg, Condition* c) {
     auto text = src_.Scalar(arg, "an instant");
     if (!text) return false;
     c->written.push_back(*text);
@@ -320,7 +320,7 @@ class ConditionParser {
     return true;
   }
 
-  bool ReadList(const YAML::Node& arg, Condition* c) {
+  bool ReadList(const DocNode& arg, Condition* c) {
     auto name = src_.Scalar(arg, "a sanctions list");
     if (!name) return false;
     c->list = ctx_.vocab->FindSanctionsList(*name);
@@ -341,11 +341,11 @@ class ConditionParser {
 }  // namespace
 
 bool ResolveValues(const YamlSource& src, const Vocabulary& vocab, int domain,
-                   const YAML::Node& node, const std::string& noun, ValueSet* out,
+                   const DocNode& node, const std::string& noun, ValueSet* out,
                    std::vector<std::string>* written) {
   const Domain& d = vocab.domains[static_cast<size_t>(domain)];
   bool ok = true;
-  for (const YAML::Node& item : Elements(node)) {
+  for (const DocNode& item : Elements(node)) {
     const bool vowel = !noun.empty() && std::string("aeiou").find(noun[0]) != std::string::npos;
     auto name = src.Scalar(item, (vowel ? "an " : "a ") + noun);
     if (!name) {
@@ -393,7 +393,7 @@ bool ResolveValues(const YamlSource& src, const Vocabulary& vocab, int domain,
   return ok;
 }
 
-std::optional<Condition> ParseCondition(const ConditionContext& ctx, const YAML::Node& node) {
+std::optional<Condition> ParseCondition(const ConditionContext& ctx, const DocNode& node) {
   return ConditionParser(ctx).Parse(node, 0);
 }
 

@@ -33,12 +33,12 @@ struct ConditionContext {
 };
 
 // Returns the condition, or nothing when it is malformed (errors are reported).
-std::optional<Condition> ParseCondition(const ConditionContext& ctx, const YAML::Node& node);
+std::optional<Condition> ParseCondition(const ConditionContext& ctx, const DocNode& node);
 
 // Resolves value names (and group names) of `domain`; reports unknown ones.
 // Returns false if any name was unknown.
 bool ResolveValues(const YamlSource& src, const Vocabulary& vocab, int domain,
-                   const YAML::Node& node, const std::string& noun, ValueSet* out,
+                   const DocNode& node, const std::string& noun, ValueSet* out,
                    std::vector<std::string>* written);
 
 }  // namespace statemark::internal

@@ -42,13 +42,13 @@ class RuleReader {
              StringTable* strings, std::vector<std::string>* regexes)
       : src_(src), v_(vocab), options_(options), strings_(strings), regexes_(regexes) {}
 
-  std::optional<ParsedRule> Read(const YAML::Node& node) {
+  std::optional<ParsedRule> Read(const DocNode& node) {
     if (!src_.ExpectMap(node, "a rule")) return std::nullopt;
     ParsedRule out;
     out.src = &src_;
     Rule& r = out.rule;
     r.at = src_.At(node);
-    const YAML::Node id = node["id"];
+    const DocNode id = node["id"];
     if (!id) {
       src_.Error(node, "missing-id", "rule has no `id`");
       return std::nullopt;
@@ -75,13 +75,13 @@ class RuleReader {
   }
 
  private:
-  void Fail(const YAML::Node& at, const std::string& code, const std::string& message) {
+  void Fail(const DocNode& at, const std::string& code, const std::string& message) {
     src_.Error(at, code, message);
     ok_ = false;
   }
 
-  void ReadHeader(const YAML::Node& node, Rule* r) {
-    const YAML::Node layer = node["layer"];
+  void ReadHeader(const DocNode& node, Rule* r) {
+    const DocNode layer = node["layer"];
     layer_known_ = false;
     if (!layer) {
       Fail(node["id"], "missing-field", what_ + " needs a `layer`: " + "integrity, legal, platform or exemption");
@@ -112,7 +112,7 @@ class RuleReader {
     ReadSubjects(node["applies_to"], r);
   }
 
-  void ReadSubjects(const YAML::Node& node, Rule* r) {
+  void ReadSubjects(const DocNode& node, Rule* r) {
     if (!node) {
       r->applies_to = {Subject::kAccount};
       return;
@@ -122,7 +122,7 @@ class RuleReader {
            "exemptions take no `applies_to`: each is judged on the account of the rule it lifts");
       return;
     }
-    for (const YAML::Node& item : Elements(node)) {
+    for (const DocNode& item : Elements(node)) {
       auto name = src_.Scalar(item, "`applies_to`");
       int s = name ? Vocabulary::FindIn(kSubjects, *name) : -1;
       if (s < 0) {
@@ -140,7 +140,7 @@ class RuleReader {
     if (r->applies_to.empty()) r->applies_to = {Subject::kAccount};
   }
 
-  std::optional<Instant> ReadInstant(const YAML::Node& node) {
+  std::optional<Instant> ReadInstant(const DocNode& node) {
     auto text = src_.Scalar(node, "an instant");
     if (!text) return std::nullopt;
     InstantOrError parsed = ParsePolicyInstant(*text);
@@ -151,7 +151,7 @@ class RuleReader {
     return std::get<Instant>(parsed);
   }
 
-  void ReadWindow(const YAML::Node& node, Rule* r) {
+  void ReadWindow(const DocNode& node, Rule* r) {
     if (!node) return;
     // Even when `effective` has errors (reported here), the rule means to have a
     // window: `window.from` in its `when` is then no error of its own.
@@ -182,10 +182,10 @@ class RuleReader {
     }
   }
 
-  void ReadBody(const YAML::Node& node, ParsedRule* out) {
+  void ReadBody(const DocNode& node, ParsedRule* out) {
     Rule& r = out->rule;
     ConditionContext ctx{&src_, &v_, &options_, strings_, regexes_, r.id, has_window_, r.from, r.until};
-    if (const YAML::Node when = node["when"]) {
+    if (const DocNode when = node["when"]) {
       auto c = ParseCondition(ctx, when);
       if (c) {
         r.when = std::move(*c);
@@ -202,31 +202,31 @@ class RuleReader {
     if (node["lifts"] && layer_known_) {
       Fail(node["lifts"], "unexpected-field", "only exemptions take `lifts`");
     }
-    if (const YAML::Node then = node["then"]) r.then = ReadEffects(then);
-    if (const YAML::Node cases = node["cases"]) ReadCases(ctx, cases, &r);
+    if (const DocNode then = node["then"]) r.then = ReadEffects(then);
+    if (const DocNode cases = node["cases"]) ReadCases(ctx, cases, &r);
     if (!node["then"] && !node["cases"] && layer_known_) {
       Fail(node["id"], "missing-field", what_ + " has no effect: give it `then` or `cases`");
     }
   }
 
-  void ReadLifts(const YAML::Node& node, ParsedRule* out) {
+  void ReadLifts(const DocNode& node, ParsedRule* out) {
     for (const char* key : {"then", "cases"}) {
       if (node[key]) {
         Fail(node[key], "unexpected-field",
              "exemptions have no effects of their own; they only `lifts` platform rules");
       }
     }
-    const YAML::Node lifts = node["lifts"];
+    const DocNode lifts = node["lifts"];
     if (!lifts) {
       Fail(node["id"], "missing-field", what_ + " is an exemption and needs `lifts`: the rules it lifts");
       return;
     }
-    const std::vector<YAML::Node> items = Elements(lifts);
+    const std::vector<DocNode> items = Elements(lifts);
     if (items.empty()) {
       Fail(lifts, "empty-lifts", what_ + " lifts no rule: name the platform rules it lifts");
       return;
     }
-    for (const YAML::Node& item : items) {
+    for (const DocNode& item : items) {
       if (auto name = src_.Scalar(item, "`lifts`")) {
         out->lift_names.emplace_back(*name, src_.At(item));
       } else {
@@ -235,7 +235,7 @@ class RuleReader {
     }
   }
 
-  void ReadCases(const ConditionContext& ctx, const YAML::Node& cases, Rule* r) {
+  void ReadCases(const ConditionContext& ctx, const DocNode& cases, Rule* r) {
     if (!src_.ExpectList(cases, "`cases`")) {
       ok_ = false;
       return;
@@ -244,7 +244,7 @@ class RuleReader {
       Fail(cases, "empty-effect", "`cases` of " + what_ + " lists no case");
       return;
     }
-    for (const YAML::Node& item : cases) {
+    for (const DocNode& item : cases) {
       if (!src_.ExpectMap(item, "a case")) {
         ok_ = false;
         continue;
@@ -293,7 +293,7 @@ class RuleReader {
     }
   }
 
-  Effects ReadEffects(const YAML::Node& node) {
+  Effects ReadEffects(const DocNode& node) {
     const size_t errors_before = src_.diags->error_count();
     Effects e;
     e.at = src_.At(node);
@@ -332,7 +332,7 @@ class RuleReader {
     return e;
   }
 
-  void ReadSurfaces(const YAML::Node& node, Effects* e) {
+  void ReadSurfaces(const DocNode& node, Effects* e) {
     if (!src_.ExpectMap(node, "`surfaces`")) {
       ok_ = false;
       return;
@@ -378,14 +378,12 @@ class RuleReader {
     }
   }
 
-  void ReadLabels(const YAML::Node& node, Effects* e) {
+  void ReadLabels(const DocNode& node, Effects* e) {
     std::vector<std::string> names;
     for (const Label& l : v_.labels) names.push_back(l.id);
-    for (const YAML::Node& item : Elements(node)) {
+    for (const DocNode& item : Elements(node)) {
       LabelEffect le;
-      // Initialised, never assigned: assigning to a YAML::Node rewrites the node it
-      // refers to (here, the label effect itself, which then lost its `placements`).
-      const YAML::Node name_node = item.IsMap() ? item["label"] : item;
+      const DocNode name_node = item.IsMap() ? item["label"] : item;
       if (item.IsMap()) {
         src_.CheckKeys(item, "a label effect", {"label", "placements"});
         if (!name_node) {
@@ -417,10 +415,10 @@ class RuleReader {
     return names;
   }
 
-  std::vector<int> ReadNames(const YAML::Node& node, const std::vector<std::string>& names,
+  std::vector<int> ReadNames(const DocNode& node, const std::vector<std::string>& names,
                              const std::string& noun) {
     std::vector<int> out;
-    for (const YAML::Node& item : Elements(node)) {
+    for (const DocNode& item : Elements(node)) {
       auto name = src_.Scalar(item, "a " + noun);
       int idx = name ? Vocabulary::FindIn(names, *name) : -1;
       if (idx < 0) {
@@ -438,7 +436,7 @@ class RuleReader {
     return out;
   }
 
-  void ReadAds(const YAML::Node& node, AdsEffect* ads) {
+  void ReadAds(const DocNode& node, AdsEffect* ads) {
     if (node.IsScalar()) {
       if (node.Scalar() == "deny_all") {
         ads->kind = AdsEffect::Kind::kDenyAll;
@@ -456,7 +454,7 @@ class RuleReader {
     src_.CheckKeys(node, "`ads`", {"allow_only", "deny"});
     const bool allow = static_cast<bool>(node["allow_only"]);
     ads->kind = allow ? AdsEffect::Kind::kAllowOnly : AdsEffect::Kind::kDeny;
-    const YAML::Node list = allow ? node["allow_only"] : node["deny"];
+    const DocNode list = allow ? node["allow_only"] : node["deny"];
     if (list && Elements(list).empty()) {
       Fail(list, "empty-effect",
            allow ? "`allow_only` lists no country; to deny ads everywhere, write `ads: deny_all`"
@@ -467,12 +465,12 @@ class RuleReader {
   }
 
   // Countries, groups of countries, and country attributes of the subject account.
-  void ReadCountryList(const YAML::Node& node, CountryList* out) {
+  void ReadCountryList(const DocNode& node, CountryList* out) {
     if (!node) {
       ok_ = false;
       return;
     }
-    for (const YAML::Node& item : Elements(node)) {
+    for (const DocNode& item : Elements(node)) {
       auto name = src_.Scalar(item, "a country");
       if (!name) {
         ok_ = false;
@@ -514,10 +512,10 @@ std::vector<ParsedRule> ReadRules(const std::vector<YamlSource>& files, const Vo
   std::vector<ParsedRule> out;
   for (const YamlSource& src : files) {
     if (!src.root.IsMap()) continue;
-    const YAML::Node rules = src.root["rules"];
+    const DocNode rules = src.root["rules"];
     if (!rules) continue;
     if (!src.ExpectList(rules, "`rules`")) continue;
-    for (const YAML::Node& node : rules) {
+    for (const DocNode& node : rules) {
       if (out.size() >= options.max_rules) {
         src.Error(node, "too-many-rules",
                   "the policy has more than " + std::to_string(options.max_rules) + " rules");
@@ -532,11 +530,10 @@ std::vector<ParsedRule> ReadRules(const std::vector<YamlSource>& files, const Vo
 }
 
 std::vector<Rule> CheckRuleSet(std::vector<ParsedRule> parsed, Diagnostics* diags) {
-  // Sorted through pointers: a ParsedRule holds YAML::Nodes, and assigning a YAML::Node
-  // (as sorting the ParsedRules themselves would) rewrites the node it refers to, so
-  // errors would point into the wrong rule.
-  std::vector<const ParsedRule*> order;
-  for (const ParsedRule& p : parsed) order.push_back(&p);
+  // Sorted through pointers: a ParsedRule is large to move.
+  std::vector<ParsedRule*> order;
+  order.reserve(parsed.size());
+  for (ParsedRule& p : parsed) order.push_back(&p);
   std::sort(order.begin(), order.end(), [](const ParsedRule* a, const ParsedRule* b) {
     return std::tie(a->rule.id, a->rule.at.file, a->rule.at.line, a->rule.at.column) <
            std::tie(b->rule.id, b->rule.at.file, b->rule.at.line, b->rule.at.column);
@@ -545,9 +542,12 @@ std::vector<Rule> CheckRuleSet(std::vector<ParsedRule> parsed, Diagnostics* diag
   bool all_read = true;
   for (const Diagnostic& d : diags->items()) all_read = all_read && d.code != "too-many-rules";
   std::vector<Rule> rules;
+  rules.reserve(order.size());
+  // The rules kept, whose `rule` has moved into `rules`; their lift names remain.
   std::vector<const ParsedRule*> kept;
-  for (const ParsedRule* pp : order) {
-    const ParsedRule& p = *pp;
+  kept.reserve(order.size());
+  for (ParsedRule* pp : order) {
+    ParsedRule& p = *pp;
     if (!rules.empty() && rules.back().id == p.rule.id) {
       const SourceLocation& first = rules.back().at;
       diags->Error(p.id_at, "duplicate-id",
@@ -555,7 +555,7 @@ std::vector<Rule> CheckRuleSet(std::vector<ParsedRule> parsed, Diagnostics* diag
                        std::to_string(first.line));
       continue;
     }
-    rules.push_back(p.rule);
+    rules.push_back(std::move(p.rule));
     kept.push_back(&p);
   }
   std::vector<std::string> ids;

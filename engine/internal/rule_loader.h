@@ -20,8 +20,7 @@ namespace statemark::internal {
 // A rule as read, before cross-rule checks: its exemption targets are still names.
 struct ParsedRule {
   Rule rule;
-  // Locations, not YAML::Nodes: assigning a YAML::Node (as sorting does) overwrites the
-  // node it refers to, which would move errors to the wrong place.
+  // Where each lift target was written, for the errors of the cross-rule checks.
   std::vector<std::pair<std::string, SourceLocation>> lift_names;
   const YamlSource* src = nullptr;
   SourceLocation id_at;

@@ -23,7 +23,7 @@ std::string SuggestValue(int d, const Domain& domain, const std::string& value) 
 // Where each vocabulary section was declared.
 struct Section {
   const YamlSource* src = nullptr;
-  YAML::Node node;
+  DocNode node;
 };
 
 class VocabularyBuilder {
@@ -53,8 +53,8 @@ class VocabularyBuilder {
   void CollectSections() {
     for (const YamlSource& src : files_) {
       if (!src.root.IsMap()) continue;
-      if (const YAML::Node countries = src.root["countries"]) Claim("countries", src, countries);
-      const YAML::Node vocab = src.root["vocabulary"];
+      if (const DocNode countries = src.root["countries"]) Claim("countries", src, countries);
+      const DocNode vocab = src.root["vocabulary"];
       if (!vocab) continue;
       if (!src.ExpectMap(vocab, "`vocabulary`")) continue;
       if (vocab_src_ == nullptr) vocab_src_ = &src;
@@ -67,7 +67,7 @@ class VocabularyBuilder {
     }
   }
 
-  void Claim(const std::string& name, const YamlSource& src, const YAML::Node& node) {
+  void Claim(const std::string& name, const YamlSource& src, const DocNode& node) {
     auto [it, inserted] = sections_.try_emplace(name, Section{&src, node});
     if (!inserted) {
       const SourceLocation first = it->second.src->At(it->second.node);
@@ -93,8 +93,8 @@ class VocabularyBuilder {
   }
 
   // Adds the declared values to domain `d`, reporting duplicates and overflow.
-  void FillDomain(const YamlSource& src, const YAML::Node& list, int d, const std::string& what) {
-    for (const YAML::Node& item : Elements(list)) {
+  void FillDomain(const YamlSource& src, const DocNode& list, int d, const std::string& what) {
+    for (const DocNode& item : Elements(list)) {
       auto value = src.Scalar(item, what);
       if (!value) continue;
       Domain& domain = v_.domains[static_cast<size_t>(d)];
@@ -216,7 +216,7 @@ class VocabularyBuilder {
         builtin("account.sanctions", AttrType::kListings, AttrScope::kAccount, -1);
   }
 
-  std::optional<AttrType> ParseType(const YamlSource& src, const YAML::Node& node) {
+  std::optional<AttrType> ParseType(const YamlSource& src, const DocNode& node) {
     static const std::vector<std::string> kTypes = {"enum",   "enum_set", "country", "country_set",
                                                     "bool",   "string",   "instant"};
     auto name = src.Scalar(node, "`type`");
@@ -250,7 +250,7 @@ class VocabularyBuilder {
                       "lower_snake_case name");
         continue;
       }
-      const YAML::Node decl = it->second;
+      const DocNode decl = it->second;
       if (!src.ExpectMap(decl, what)) continue;
       src.CheckKeys(decl, what,
                     {"type", "values", "default", "open", "required", "dated", "description"});
@@ -274,9 +274,9 @@ class VocabularyBuilder {
     }
   }
 
-  bool ResolveAttributeDomain(const YamlSource& src, const YAML::Node& decl,
+  bool ResolveAttributeDomain(const YamlSource& src, const DocNode& decl,
                               const std::string& what, Attribute* a) {
-    const YAML::Node values = decl["values"];
+    const DocNode values = decl["values"];
     if (a->type == AttrType::kCountry || a->type == AttrType::kCountrySet) {
       a->domain = kCountryDomain;
       if (values) src.Error(values, "unexpected-field", what + " takes its values from `countries`");
@@ -306,7 +306,7 @@ class VocabularyBuilder {
     return true;
   }
 
-  void ReadFlags(const YamlSource& src, const YAML::Node& decl, const std::string& what,
+  void ReadFlags(const YamlSource& src, const DocNode& decl, const std::string& what,
                  Attribute* a) {
     if (auto n = decl["open"]) a->open = src.Bool(n, "`open`").value_or(false);
     if (auto n = decl["required"]) a->required = src.Bool(n, "`required`").value_or(false);
@@ -316,7 +316,7 @@ class VocabularyBuilder {
         src.Error(n, "bad-dated", "only account attributes can be dated");
       }
     }
-    const YAML::Node def = decl["default"];
+    const DocNode def = decl["default"];
     if (!def) return;
     auto value = src.Scalar(def, "`default`");
     if (!value) return;
@@ -347,7 +347,7 @@ class VocabularyBuilder {
         src.Error(it->first, "duplicate-group", what + " is declared twice");
         continue;
       }
-      const YAML::Node decl = it->second;
+      const DocNode decl = it->second;
       if (!src.ExpectMap(decl, what)) continue;
       src.CheckKeys(decl, what, {"of", "members", "description"});
       Group g;
@@ -367,7 +367,7 @@ class VocabularyBuilder {
                   what + " has the name of a value of `" + d.name + "`");
         continue;
       }
-      const YAML::Node members = decl["members"];
+      const DocNode members = decl["members"];
       if (!members) {
         src.Error(it->first, "missing-field", what + " needs `members`");
       } else if (members.IsScalar() && members.Scalar() == "all") {
@@ -376,7 +376,7 @@ class VocabularyBuilder {
         // A domain with no values (the countries, when their section is missing) is
         // reported once, where it is missing, not here for each member.
       } else {
-        for (const YAML::Node& m : Elements(members)) {
+        for (const DocNode& m : Elements(members)) {
           auto value = src.Scalar(m, "a member of " + what);
           if (!value) continue;
           int idx = d.Find(*value);
@@ -395,7 +395,7 @@ class VocabularyBuilder {
   }
 
   // `of:` names a domain, or an enum attribute whose values the group draws from.
-  int GroupDomain(const YamlSource& src, const YAML::Node& of, const YAML::Node& at,
+  int GroupDomain(const YamlSource& src, const DocNode& of, const DocNode& at,
                   const std::string& what) {
     if (!of) {
       src.Error(at, "missing-field", what + " needs `of`: the domain its members come from");
@@ -419,7 +419,7 @@ class VocabularyBuilder {
     std::vector<std::string> out;
     const Section* s = Find(section);
     if (s == nullptr) return out;
-    for (const YAML::Node& item : Elements(s->node)) {
+    for (const DocNode& item : Elements(s->node)) {
       auto name = s->src->Scalar(item, "`" + section + "`");
       if (!name) continue;
       if (Vocabulary::FindIn(out, *name) >= 0) {
@@ -505,11 +505,11 @@ class VocabularyBuilder {
     }
   }
 
-  std::vector<int> Placements(const YamlSource& src, const YAML::Node& node) {
+  std::vector<int> Placements(const YamlSource& src, const DocNode& node) {
     std::vector<int> out;
     std::vector<std::string> names;
     for (const Placement& p : v_.placements) names.push_back(p.name);
-    for (const YAML::Node& item : Elements(node)) {
+    for (const DocNode& item : Elements(node)) {
       auto name = src.Scalar(item, "a placement");
       if (!name || names.empty()) continue;  // no placements: reported once, as missing
       int idx = v_.FindPlacement(*name);
@@ -559,7 +559,7 @@ class VocabularyBuilder {
     }
   }
 
-  std::optional<Instant> ReadInstant(const YamlSource& src, const YAML::Node& node) {
+  std::optional<Instant> ReadInstant(const YamlSource& src, const DocNode& node) {
     auto text = src.Scalar(node, "an instant");
     if (!text) return std::nullopt;
     InstantOrError parsed = ParsePolicyInstant(*text);
@@ -617,7 +617,7 @@ class VocabularyBuilder {
 
 }  // namespace
 
-Template ParseTemplate(const YamlSource& src, const YAML::Node& at, const std::string& text) {
+Template ParseTemplate(const YamlSource& src, const DocNode& at, const std::string& text) {
   static const std::vector<std::string> kVars = {"state_short",   "state_adjective", "state_name",
                                                  "viewer_country", "viewer_country_name",
                                                  "account_id"};

@@ -18,7 +18,7 @@ namespace statemark::internal {
 void BuildVocabulary(const std::vector<YamlSource>& files, Diagnostics* diags, Vocabulary* vocab);
 
 // Parses `{name}` placeholders; reports unknown ones against `at`.
-Template ParseTemplate(const YamlSource& src, const YAML::Node& at, const std::string& text);
+Template ParseTemplate(const YamlSource& src, const DocNode& at, const std::string& text);
 
 }  // namespace statemark::internal
 

@@ -10,29 +10,30 @@
 #include <utility>
 
 #include "engine/internal/spelling.h"
+#include "engine/internal/yaml_fast_reader.h"
 
 namespace statemark::internal {
 
-SourceLocation YamlSource::At(const YAML::Node& node) const {
+SourceLocation YamlSource::At(const DocNode& node) const {
   // A missing key's node (`node["absent"]`) has no position, and yaml-cpp throws when
   // asked for one; report the file alone rather than throw.
   if (!node.IsDefined()) return SourceLocation{path, 0, 0};
-  YAML::Mark m = node.Mark();
+  const YAML::Mark m = node.Mark();
   if (m.is_null()) return SourceLocation{path, 0, 0};
   return SourceLocation{path, m.line + 1, m.column + 1};
 }
 
-void YamlSource::Error(const YAML::Node& at, const std::string& code,
+void YamlSource::Error(const DocNode& at, const std::string& code,
                        const std::string& message) const {
   diags->Error(At(at), code, message);
 }
 
-void YamlSource::Warning(const YAML::Node& at, const std::string& code,
+void YamlSource::Warning(const DocNode& at, const std::string& code,
                          const std::string& message) const {
   diags->Warning(At(at), code, message);
 }
 
-void YamlSource::CheckKeys(const YAML::Node& node, const std::string& what,
+void YamlSource::CheckKeys(const DocNode& node, const std::string& what,
                            const std::vector<std::string>& allowed) const {
   if (!node.IsMap()) return;
   for (auto it = node.begin(); it != node.end(); ++it) {
@@ -50,7 +51,7 @@ void YamlSource::CheckKeys(const YAML::Node& node, const std::string& what,
   }
 }
 
-std::optional<std::string> YamlSource::Scalar(const YAML::Node& node,
+std::optional<std::string> YamlSource::Scalar(const DocNode& node,
                                               const std::string& what) const {
   if (!node.IsDefined() || !node.IsScalar()) {
     Error(node, "bad-type", "expected a single value for " + what);
@@ -59,7 +60,7 @@ std::optional<std::string> YamlSource::Scalar(const YAML::Node& node,
   return node.Scalar();
 }
 
-std::optional<bool> YamlSource::Bool(const YAML::Node& node, const std::string& what) const {
+std::optional<bool> YamlSource::Bool(const DocNode& node, const std::string& what) const {
   if (node.IsDefined() && node.IsScalar()) {
     if (node.Scalar() == "true") return true;
     if (node.Scalar() == "false") return false;
@@ -68,7 +69,7 @@ std::optional<bool> YamlSource::Bool(const YAML::Node& node, const std::string& 
   return std::nullopt;
 }
 
-std::optional<std::vector<std::string>> YamlSource::ScalarList(const YAML::Node& node,
+std::optional<std::vector<std::string>> YamlSource::ScalarList(const DocNode& node,
                                                                const std::string& what) const {
   std::vector<std::string> out;
   if (node.IsDefined() && node.IsScalar()) {
@@ -80,7 +81,7 @@ std::optional<std::vector<std::string>> YamlSource::ScalarList(const YAML::Node&
     return std::nullopt;
   }
   bool ok = true;
-  for (const YAML::Node& item : node) {
+  for (const DocNode& item : node) {
     if (!item.IsScalar()) {
       Error(item, "bad-type", "expected a single value in the list for " + what);
       ok = false;
@@ -92,13 +93,13 @@ std::optional<std::vector<std::string>> YamlSource::ScalarList(const YAML::Node&
   return out;
 }
 
-bool YamlSource::ExpectMap(const YAML::Node& node, const std::string& what) const {
+bool YamlSource::ExpectMap(const DocNode& node, const std::string& what) const {
   if (node.IsDefined() && node.IsMap()) return true;
   Error(node, "bad-type", "expected a map of names to values for " + what);
   return false;
 }
 
-bool YamlSource::ExpectList(const YAML::Node& node, const std::string& what) const {
+bool YamlSource::ExpectList(const DocNode& node, const std::string& what) const {
   if (node.IsDefined() && node.IsSequence()) return true;
   Error(node, "bad-type", "expected a list for " + what);
   return false;
@@ -113,13 +114,15 @@ namespace {
 // file far beyond its size (a node reached twice is walked twice, by every reader).
 class StructureCheck {
  public:
-  StructureCheck(const YamlSource& src, size_t budget) : src_(src), budget_(budget) {}
+  StructureCheck(const std::string& path, const YAML::Node& root, Diagnostics* diags,
+                 size_t budget)
+      : path_(path), root_(root), diags_(diags), budget_(budget) {}
 
   // Returns false if it found any of the above.
   bool Check(const YAML::Node& node) {
     if (budget_ == 0) return false;
     if (--budget_ == 0) {
-      src_.Error(src_.root, "too-many-nodes",
+      Error(root_, "too-many-nodes",
                  "aliases expand this file to too many nodes; write the repeated parts out, "
                  "or alias fewer of them");
       return false;
@@ -131,13 +134,13 @@ class StructureCheck {
     if (open_.size() >= kMaxDepth) {
       // Only aliases nest this deep (yaml-cpp bounds what is written out); the bound
       // keeps this walk, and every reader after it, off the end of the stack.
-      src_.Error(node, "too-deep", "aliases nest this file deeper than " +
+      Error(node, "too-deep", "aliases nest this file deeper than " +
                                        std::to_string(kMaxDepth) + " levels");
       budget_ = 0;
       return false;
     }
     if (!open_.insert(at).second) {
-      src_.Error(node, "alias-loop", "this node holds an alias to itself");
+      Error(node, "alias-loop", "this node holds an alias to itself");
       return false;
     }
     bool ok = true;
@@ -148,14 +151,14 @@ class StructureCheck {
       for (auto it = node.begin(); it != node.end(); ++it) {
         const YAML::Node key = it->first;
         if (!key.IsScalar()) {
-          src_.Error(key, "bad-key",
+          Error(key, "bad-key",
                      std::string("expected a plain name as a key, not ") +
                          (key.IsMap() ? "a map" : key.IsSequence() ? "a list" : "an empty value"));
           ok = false;
         } else {
-          auto [first, inserted] = seen.emplace(key.Scalar(), src_.At(key).line);
+          auto [first, inserted] = seen.emplace(key.Scalar(), At(key).line);
           if (!inserted) {
-            src_.Error(key, "duplicate-key",
+            Error(key, "duplicate-key",
                        "duplicate key `" + key.Scalar() + "`; it is already given on line " +
                            std::to_string(first->second));
             ok = false;
@@ -171,7 +174,18 @@ class StructureCheck {
  private:
   static constexpr size_t kMaxDepth = 2000;
 
-  const YamlSource& src_;
+  SourceLocation At(const YAML::Node& node) const {
+    const YAML::Mark m = node.Mark();
+    if (m.is_null()) return SourceLocation{path_, 0, 0};
+    return SourceLocation{path_, m.line + 1, m.column + 1};
+  }
+  void Error(const YAML::Node& at, const std::string& code, const std::string& message) {
+    diags_->Error(At(at), code, message);
+  }
+
+  const std::string& path_;
+  const YAML::Node& root_;
+  Diagnostics* diags_;
   size_t budget_;                          // nodes left to walk
   std::set<std::pair<int, int>> open_;     // collections being walked: the path to here
 };
@@ -236,11 +250,17 @@ class DocumentStarts : public YAML::EventHandler {
 }  // namespace
 
 std::optional<YamlSource> ParseYaml(const std::string& path, const std::string& text,
-                                    Diagnostics* diags) {
+                                    Diagnostics* diags, YamlReader reader) {
+  if (reader == YamlReader::kFastWhereSure) {
+    if (std::optional<ParsedDocument> fast = ReadYamlFast(text)) {
+      DocNode root = fast->root();
+      return YamlSource{path, std::move(fast->doc), root, diags};
+    }
+  }
   try {
     bool stalled = false;
     const std::vector<YAML::Mark> starts = DocumentStarts().Find(text, &stalled);
-    YamlSource src{path, YAML::Load(text), diags};
+    const YAML::Node root = YAML::Load(text);
     auto at = [&](const YAML::Mark& m) {
       return SourceLocation{path, m.is_null() ? 0 : m.line + 1, m.is_null() ? 0 : m.column + 1};
     };
@@ -257,9 +277,11 @@ std::optional<YamlSource> ParseYaml(const std::string& path, const std::string& 
       ok = false;
     }
     // Without aliases a file has fewer nodes than bytes; allow a generous margin.
-    ok = StructureCheck(src, 4 * text.size() + 10000).Check(src.root) && ok;
+    ok = StructureCheck(path, root, diags, 4 * text.size() + 10000).Check(root) && ok;
     if (!ok) return std::nullopt;
-    return src;
+    ParsedDocument copy = FromYamlCpp(root);
+    DocNode doc_root = copy.root();
+    return YamlSource{path, std::move(copy.doc), doc_root, diags};
   } catch (const YAML::DeepRecursion& e) {
     // yaml-cpp's parser recurses once per level and stops at its own bound (500 levels
     // in Debian 12's 0.7); say so, rather than its "bad file".
@@ -278,11 +300,11 @@ std::optional<YamlSource> ParseYaml(const std::string& path, const std::string& 
   }
 }
 
-std::vector<YAML::Node> Elements(const YAML::Node& node) {
-  std::vector<YAML::Node> out;
+std::vector<DocNode> Elements(const DocNode& node) {
+  std::vector<DocNode> out;
   if (!node.IsDefined()) return out;  // a missing key: no elements
   if (node.IsSequence()) {
-    for (const YAML::Node& n : node) out.push_back(n);
+    for (const DocNode& n : node) out.push_back(n);
   } else if (node.IsDefined() && !node.IsNull()) {
     out.push_back(node);
   }
