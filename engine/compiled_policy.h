@@ -81,6 +81,7 @@ class CompiledPolicy {
 
   // How to copy a registry row into AccountFacts.
   struct AccountColumn {
+    int16_t column = -1;  // registry column
     int16_t slot = -1;
     bool dated = false;
     bool is_string = false;
@@ -89,6 +90,9 @@ class CompiledPolicy {
 
   std::shared_ptr<const Policy> policy_;
   std::vector<AccountColumn> account_columns_;  // by registry column
+  // The columns Evaluate() reads: those whose slot a tree node, a condition, an ads
+  // effect or the label state reads. Others are never copied on the decision path.
+  std::vector<AccountColumn> evaluated_columns_;
   AccountFacts default_account_;  // an account the registry does not hold, at its defaults
   int16_t known_slot_ = -1;
   int16_t id_slot_ = -1;

@@ -3,6 +3,7 @@
 #include <re2/re2.h>
 
 #include <algorithm>
+#include <array>
 #include <map>
 
 #include "engine/internal/sha256.h"
@@ -31,6 +32,7 @@ class Compiler {
     CompileRegexes();
     CompileClauses();
     BuildTrees();
+    ChooseEvaluatedColumns();
     HashTree();
     if (diags_.has_errors()) return diags_;
     return Result<std::shared_ptr<const CompiledPolicy>>(
@@ -71,6 +73,7 @@ class Compiler {
     for (int c = 0; c < registry.column_count(); ++c) {
       const Attribute& a = vocab().attributes[static_cast<size_t>(registry.ColumnAttribute(c))];
       CompiledPolicy::AccountColumn col;
+      col.column = static_cast<int16_t>(c);
       col.slot = out_->slots_[static_cast<size_t>(registry.ColumnAttribute(c))].index;
       col.dated = registry.IsDated(c);
       col.is_string = a.type == AttrType::kString;
@@ -265,7 +268,13 @@ class Compiler {
     for (const LabelEffect& l : e.labels) {
       internal::CompiledLabel cl;
       cl.label = static_cast<uint16_t>(l.label);
-      for (int p : l.placements) cl.placements |= 1u << p;
+      cl.uses_state = vocab().labels[static_cast<size_t>(l.label)].text.uses_state;
+      for (int p : l.placements) {
+        const uint32_t bit = 1u << p;
+        cl.placements |= bit;
+        if (vocab().placements[static_cast<size_t>(p)].on_organic) cl.shown_organic |= bit;
+        if (vocab().placements[static_cast<size_t>(p)].on_ad) cl.shown_ad |= bit;
+      }
       out_->labels_.push_back(cl);
     }
     ce.label_count = static_cast<uint32_t>(e.labels.size());
@@ -306,6 +315,29 @@ class Compiler {
                          out_->clauses_.size() * sizeof(Clause) +
                          out_->effects_.size() * sizeof(CompiledEffects) +
                          out_->value_sets_.size() * sizeof(ValueSet);
+  }
+
+  // The registry columns Evaluate() must copy: every account slot that a tree node
+  // tests, a condition reads (either side of same_as), an ads effect names, or the
+  // labels' state comes from. Account ids, `known` and listings are set apart.
+  void ChooseEvaluatedColumns() {
+    std::array<bool, kMaxAccountAttributes> read{};
+    auto mark = [&](const Slot& s) {
+      if (s.scope == AttrScope::kAccount && s.index >= 0) read[static_cast<size_t>(s.index)] = true;
+    };
+    for (const internal::TreeNode& n : out_->nodes_) {
+      if (n.attr >= 0) mark(n.slot);
+    }
+    for (const CondNode& n : out_->cond_nodes_) {
+      if (n.kind != CondNode::Kind::kTest) continue;
+      mark(n.slot);
+      if (n.op == Op::kSameAs || n.op == Op::kNotSameAs) mark(n.other);
+    }
+    for (const Slot& s : out_->ads_attrs_) mark(s);
+    if (out_->state_slot_ >= 0) read[static_cast<size_t>(out_->state_slot_)] = true;
+    for (const CompiledPolicy::AccountColumn& col : out_->account_columns_) {
+      if (read[static_cast<size_t>(col.slot)]) out_->evaluated_columns_.push_back(col);
+    }
   }
 
   // Pass 4: the canonical dump, hashed.

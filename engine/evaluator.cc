@@ -3,6 +3,7 @@
 #include <re2/re2.h>
 
 #include <algorithm>
+#include <span>
 
 #include "engine/internal/combine.h"
 
@@ -113,29 +114,91 @@ class Evaluator {
     d_.is_ad = r_.is_ad;
     d_.applied_count = d_.lift_count = d_.shadow_count = 0;
     d_.overflow = false;
+    // Only the columns the policy reads are copied (evaluated_columns_): the facts'
+    // other slots stay unset, and nothing on this path reads them.
     AccountFacts subject;
-    Decide(Subject::kAccount, AuthorFacts(p_, r_, &subject));
+    const auto read = [this](int index, AccountFacts* facts) {
+      ReadAccount(p_, p_.evaluated_columns_, index, r_.time, facts);
+    };
+    Decide(Subject::kAccount, Author(p_, r_, &subject, read));
     for (int index : r_.linked_accounts) {
-      FillAccountFacts(p_, index, r_.time, &subject);
+      read(index, &subject);
       Decide(Subject::kLinkedAccount, subject);
     }
     if (r_.reshared_account >= 0) {
-      FillAccountFacts(p_, r_.reshared_account, r_.time, &subject);
+      read(r_.reshared_account, &subject);
       Decide(Subject::kResharedAccount, subject);
     }
     internal::Combine(p_, r_, &d_);
   }
 
+  // Sets `facts` to registry account `index` as of `time`, copying the given columns
+  // (dated values before their date, and absent ones, read as the default), the
+  // listings, the id and `known`.
+  static void ReadAccount(const CompiledPolicy& policy, std::span<const CompiledPolicy::AccountColumn> columns,
+                          int index, Instant time, AccountFacts* facts) {
+    const Registry& registry = policy.registry();
+    for (const CompiledPolicy::AccountColumn& col : columns) {
+      uint32_t v = registry.Value(index, col.column);
+      if (col.dated && v != kAbsent && time < registry.EffectiveAt(index, col.column)) {
+        v = kAbsent;  // not yet in force
+      }
+      if (v == kAbsent) v = col.default_value;
+      facts->value[static_cast<size_t>(col.slot)] = v;
+      if (col.is_string) {
+        facts->text[static_cast<size_t>(col.slot)] = v == kAbsent ? std::string_view() : registry.strings().Get(v);
+      }
+    }
+    facts->listings = registry.Listings(index);
+    facts->id = registry.Id(index);
+    facts->registry_index = index;
+    facts->value[static_cast<size_t>(policy.known_slot_)] = 1;
+    if (policy.uses_account_id_) {
+      facts->value[static_cast<size_t>(policy.id_slot_)] = registry.strings().Find(facts->id);
+      facts->text[static_cast<size_t>(policy.id_slot_)] = facts->id;
+    }
+  }
+
+  // The author's facts: read by `read_registered` when the registry holds the id, else
+  // the request's inline ones (copied into *scratch only when a dated attribute is not
+  // yet in force). Returns *scratch or the request's own inline facts.
+  template <typename ReadRegistered>
+  static const AccountFacts& Author(const CompiledPolicy& policy, const Request& request, AccountFacts* scratch,
+                                    const ReadRegistered& read_registered) {
+    const int index = policy.registry().Find(request.account_id);
+    if (index >= 0) {
+      read_registered(index, scratch);
+      return *scratch;
+    }
+    // The parser gives every request a complete inline account (defaults applied, known
+    // false), used as is unless a dated attribute is not yet in force.
+    const AccountFacts* facts = &request.inline_account;
+    if (!request.has_inline_account) return *facts;
+    for (const auto& [slot, default_value] : policy.dated_account_slots_) {
+      const size_t i = static_cast<size_t>(slot);
+      if (i >= request.inline_effective_at.size() || request.time.micros >= request.inline_effective_at[i]) {
+        continue;
+      }
+      if (facts != scratch) {
+        *scratch = request.inline_account;
+        facts = scratch;
+      }
+      scratch->value[i] = default_value;
+    }
+    return *facts;
+  }
+
  private:
   const TreeNode& Leaf(Subject s, const AccountFacts& account) const {
+    // Indexed by AttrScope, so that reading a key is a load, not a branch.
+    static_assert(static_cast<int>(AttrScope::kRequest) == 0 && static_cast<int>(AttrScope::kAccount) == 1);
+    const uint32_t* const values[2] = {r_.facts.value.data(), account.value.data()};
     const TreeNode* node = &p_.nodes_[p_.roots_[static_cast<int>(s)]];
     while (node->attr >= 0) {
       const internal::Slot& slot = node->slot;
-      uint32_t v = slot.scope == AttrScope::kAccount ? account.value[static_cast<size_t>(slot.index)]
-                                                     : r_.facts.value[static_cast<size_t>(slot.index)];
-      if (v == kAbsent || v >= static_cast<uint32_t>(slot.domain_size)) {
-        v = static_cast<uint32_t>(slot.domain_size);
-      }
+      // kAbsent and values outside the domain read as the absent index, domain_size.
+      const uint32_t v = std::min(values[static_cast<int>(slot.scope)][slot.index],
+                                  static_cast<uint32_t>(slot.domain_size));
       const uint16_t cls = p_.class_maps_[node->class_map + v];
       node = &p_.nodes_[p_.child_nodes_[node->children + cls]];
     }
@@ -221,55 +284,17 @@ class Evaluator {
   Decision& d_;
 };
 
-// Every account attribute other than the built-in ones is a registry column, so the
-// loop below sets every value the conditions can read.
+// Every account attribute other than the built-in ones is a registry column, so
+// copying every column sets every value a condition can read.
 void FillAccountFacts(const CompiledPolicy& policy, int index, Instant time, AccountFacts* facts) {
-  const Registry& registry = policy.registry();
-  for (size_t c = 0; c < policy.account_columns_.size(); ++c) {
-    const CompiledPolicy::AccountColumn& col = policy.account_columns_[c];
-    uint32_t v = registry.Value(index, static_cast<int>(c));
-    if (col.dated && v != kAbsent && time < registry.EffectiveAt(index, static_cast<int>(c))) {
-      v = kAbsent;  // not yet in force
-    }
-    if (v == kAbsent) v = col.default_value;
-    facts->value[static_cast<size_t>(col.slot)] = v;
-    if (col.is_string) {
-      facts->text[static_cast<size_t>(col.slot)] = v == kAbsent ? std::string_view() : registry.strings().Get(v);
-    }
-  }
-  facts->listings = registry.Listings(index);
-  facts->id = registry.Id(index);
-  facts->registry_index = index;
-  facts->value[static_cast<size_t>(policy.known_slot_)] = 1;
-  if (policy.uses_account_id_) {
-    facts->value[static_cast<size_t>(policy.id_slot_)] = registry.strings().Find(facts->id);
-    facts->text[static_cast<size_t>(policy.id_slot_)] = facts->id;
-  }
+  Evaluator::ReadAccount(policy, policy.account_columns_, index, time, facts);
 }
 
 const AccountFacts& AuthorFacts(const CompiledPolicy& policy, const Request& request,
                                 AccountFacts* scratch) {
-  const int index = policy.registry().Find(request.account_id);
-  if (index >= 0) {
-    FillAccountFacts(policy, index, request.time, scratch);
-    return *scratch;
-  }
-  // The parser gives every request a complete inline account (defaults applied, known
-  // false), used as is unless a dated attribute is not yet in force.
-  const AccountFacts* facts = &request.inline_account;
-  if (!request.has_inline_account) return *facts;
-  for (const auto& [slot, default_value] : policy.dated_account_slots_) {
-    const size_t i = static_cast<size_t>(slot);
-    if (i >= request.inline_effective_at.size() || request.time.micros >= request.inline_effective_at[i]) {
-      continue;
-    }
-    if (facts != scratch) {
-      *scratch = request.inline_account;
-      facts = scratch;
-    }
-    scratch->value[i] = default_value;
-  }
-  return *facts;
+  return Evaluator::Author(policy, request, scratch, [&](int index, AccountFacts* facts) {
+    FillAccountFacts(policy, index, request.time, facts);
+  });
 }
 
 void FillAuthorFacts(const CompiledPolicy& policy, const Request& request, AccountFacts* facts) {

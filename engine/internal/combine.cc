@@ -9,15 +9,8 @@ const CompiledEffects& EffectsOf(const CompiledPolicy& p, const AppliedClause& a
   return p.effects(p.clauses()[a.clause].effects);
 }
 
-uint32_t VisiblePlacements(const CompiledPolicy& p, uint32_t placements, bool is_ad) {
-  uint32_t out = 0;
-  const auto& all = p.vocabulary().placements;
-  for (size_t i = 0; i < all.size(); ++i) {
-    if (!(placements & (1u << i))) continue;
-    if (is_ad ? all[i].on_ad : all[i].on_organic) out |= 1u << i;
-  }
-  return out;
-}
+// The label's placements rendered on this kind of request (precomputed by the compiler).
+uint32_t VisiblePlacements(const CompiledLabel& l, bool is_ad) { return is_ad ? l.shown_ad : l.shown_organic; }
 
 // The most restrictive level per surface, and whether the item is withheld everywhere.
 void CombineLevels(const CompiledPolicy& p, Decision* d) {
@@ -32,8 +25,9 @@ void CombineLevels(const CompiledPolicy& p, Decision* d) {
     }
   }
   d->withheld = surfaces > 0;
+  const int withheld_level = p.vocabulary().withheld_level;
   for (int s = 0; s < surfaces; ++s) {
-    d->withheld = d->withheld && d->levels[static_cast<size_t>(s)] >= p.vocabulary().withheld_level;
+    d->withheld = d->withheld && d->levels[static_cast<size_t>(s)] >= withheld_level;
   }
 }
 
@@ -91,10 +85,9 @@ void CombineLabels(const CompiledPolicy& p, Decision* d) {
     const CompiledEffects& e = EffectsOf(p, a);
     for (uint32_t k = 0; k < e.label_count; ++k) {
       const CompiledLabel& l = p.label_effect(e.label_begin + k);
-      const uint32_t shown = VisiblePlacements(p, l.placements, d->is_ad);
+      const uint32_t shown = VisiblePlacements(l, d->is_ad);
       if (shown == 0) continue;
-      const bool uses_state = p.vocabulary().labels[l.label].text.uses_state;
-      AddLabel(d, l.label, uses_state ? a.state : kNoCountry, shown);
+      AddLabel(d, l.label, l.uses_state ? a.state : kNoCountry, shown);
     }
   }
   std::sort(d->labels.begin(), d->labels.begin() + d->label_count,
@@ -106,7 +99,7 @@ void CombineLabels(const CompiledPolicy& p, Decision* d) {
 bool HasRenderedLabel(const CompiledPolicy& p, const Decision& d, const CompiledEffects& e) {
   if (d.withheld) return false;
   for (uint32_t k = 0; k < e.label_count; ++k) {
-    if (VisiblePlacements(p, p.label_effect(e.label_begin + k).placements, d.is_ad) != 0) return true;
+    if (VisiblePlacements(p.label_effect(e.label_begin + k), d.is_ad) != 0) return true;
   }
   return false;
 }
@@ -129,9 +122,9 @@ bool WouldChange(const CompiledPolicy& p, const Request& r, const Decision& d, c
     if ((e.friction & ~d.friction) != 0) return true;
     for (uint32_t k = 0; k < e.label_count; ++k) {
       const CompiledLabel& l = p.label_effect(e.label_begin + k);
-      const uint32_t shown = VisiblePlacements(p, l.placements, d.is_ad);
+      const uint32_t shown = VisiblePlacements(l, d.is_ad);
       if (shown == 0) continue;
-      const uint16_t state = p.vocabulary().labels[l.label].text.uses_state ? lift.state : kNoCountry;
+      const uint16_t state = l.uses_state ? lift.state : kNoCountry;
       bool present = false;
       for (int i = 0; i < d.label_count; ++i) {
         const RenderedLabel& x = d.labels[static_cast<size_t>(i)];
@@ -159,15 +152,15 @@ void AddRule(Decision* d, uint32_t rule) {
 }
 
 // The enforcing rules that decided some part of the decision.
-void CombineRules(const CompiledPolicy& p, const Request& r, Decision* d) {
+// `targets`: the request's ad targets (empty on organic requests).
+void CombineRules(const CompiledPolicy& p, const Request& r, const ValueSet& targets, Decision* d) {
   d->rule_count = 0;
-  const ValueSet targets = d->is_ad ? Targets(p, r) : ValueSet();
   for (int i = 0; i < d->applied_count; ++i) {
     const AppliedClause& a = d->applied[static_cast<size_t>(i)];
     const CompiledEffects& e = EffectsOf(p, a);
+    // (A notice counts only with a level the clause decided, which the first test covers.)
     const bool decided =
         DecidedALevel(p, *d, e) || HasRenderedLabel(p, *d, e) ||
-        (e.notice >= 0 && e.notice == d->notice && DecidedALevel(p, *d, e)) ||
         (!d->withheld && e.friction != 0) ||
         (d->monetization > 0 && e.monetization == d->monetization) ||
         (d->is_ad && !(targets & ~AllowedBy(p, a)).Empty());
@@ -215,14 +208,14 @@ void Combine(const CompiledPolicy& p, const Request& r, Decision* d) {
     if (!d->withheld) d->friction |= e.friction;
     d->monetization = std::max(d->monetization, static_cast<int>(e.monetization));
   }
-  d->ad_allowed = ValueSet();
+  const ValueSet targets = d->is_ad ? Targets(p, r) : ValueSet();
+  d->ad_allowed = targets;
   if (d->is_ad) {
-    d->ad_allowed = Targets(p, r);
     for (int i = 0; i < d->applied_count; ++i) {
       d->ad_allowed &= AllowedBy(p, d->applied[static_cast<size_t>(i)]);
     }
   }
-  CombineRules(p, r, d);
+  CombineRules(p, r, targets, d);
 }
 
 }  // namespace statemark::internal

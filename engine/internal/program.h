@@ -56,7 +56,10 @@ static_assert(std::is_trivially_copyable_v<CompiledEffects>);
 
 struct CompiledLabel {
   uint16_t label = 0;
-  uint32_t placements = 0;  // bit per placement
+  bool uses_state = false;      // the label's text names the subject's state
+  uint32_t placements = 0;      // bit per placement
+  uint32_t shown_organic = 0;   // placements & those rendered on organic requests
+  uint32_t shown_ad = 0;        // placements & those rendered on ad requests
 };
 
 // A rule's `then`, or one of its cases, with the full condition that guards it.
