@@ -15,7 +15,8 @@
 // Request threads hand records to a bounded buffer; one writer thread drains it to
 // the file. A full buffer drops the record and counts the drop: a request never waits
 // for the disk. The buffer lock is held only to append or to swap the buffer out;
-// writing happens outside it.
+// writing happens outside it. A batch hands over all its records at once
+// (DecisionLogRecords), so the lock is taken once per request, not once per record.
 //
 // Thread safety: Sampled() and Submit() from any thread; Start()/Close() from one.
 #ifndef STATEMARK_SERVER_DECISION_LOG_H_
@@ -44,6 +45,30 @@ struct DecisionLogOptions {
   size_t capacity = 65536;
 };
 
+// Records built by one request, handed to the log together: their lines, each ending
+// with '\n', and where each line ends.
+class DecisionLogRecords {
+ public:
+  // Appends one record (`record` holds no line break).
+  void Add(std::string_view record) {
+    text_.append(record);
+    EndRecord();
+  }
+  // For records written in place: append the record to text() then call EndRecord().
+  std::string& text() { return text_; }
+  void EndRecord() {
+    text_.push_back('\n');
+    ends_.push_back(text_.size());
+  }
+  size_t size() const { return ends_.size(); }
+  bool empty() const { return ends_.empty(); }
+
+ private:
+  friend class DecisionLog;
+  std::string text_;
+  std::vector<size_t> ends_;
+};
+
 class DecisionLog {
  public:
   // `metrics` may be null; it must outlive the log.
@@ -67,13 +92,21 @@ class DecisionLog {
   // Queues one record (without its newline). Never blocks on I/O; drops and counts
   // when the buffer is full or the log is closed.
   void Submit(std::string record);
+  // Queues `records` (taking their text, leaving them empty): as many as the buffer
+  // has room for, in order; the rest are dropped and counted.
+  void Submit(DecisionLogRecords* records);
 
   // Records dropped so far.
   uint64_t dropped() const { return dropped_.load(std::memory_order_relaxed); }
 
  private:
   void WriterLoop();
-  void WriteBatch(const std::vector<std::string>& records);
+  struct Chunk {
+    std::string lines;  // records, each ending with '\n'
+    size_t records = 0;
+  };
+  void WriteBatch(const std::vector<Chunk>& chunks);
+  void CountDropped(uint64_t n);
 
   const DecisionLogOptions options_;
   const bool enabled_;
@@ -83,7 +116,8 @@ class DecisionLog {
 
   std::mutex mu_;  // guards the fields below
   std::condition_variable wake_;
-  std::vector<std::string> pending_;
+  std::vector<Chunk> pending_;
+  size_t pending_records_ = 0;
   bool accepting_ = true;
   bool stopping_ = false;
 
