@@ -255,6 +255,9 @@ bool SimdRequestParser::OpenBatch(std::string_view body, size_t max_items, int m
   s.shared = s.Load(body);
   if (!s.shared.present || !s.shared.element.is_object()) return false;
   // A key twice at the top level: nlohmann keeps the last, simdjson finds the first.
+  // Every item would be declined for it, so the batch is, and ParseItem need not
+  // check again.
+  if (internal::RequestReader<SimdJson>::HasRepeatedKey(s.shared)) return false;
   dom::object top;
   if (s.shared.element.get_object().get(top) != simdjson::SUCCESS) return false;
   size_t items_keys = 0;
@@ -286,6 +289,7 @@ bool SimdRequestParser::ParseItem(const CompiledPolicy& policy, size_t index, In
   internal::ResetRequest(out);
   RequestError unused;
   return internal::RequestReader<SimdJson>(policy, now, out, &unused, "")
+      .SharedKeysChecked()
       .Parse(item, state_->shared);
 }
 

@@ -24,6 +24,7 @@ using nlohmann::json;
 struct ThreadState {
   Request request;
   SimdRequestParser fast;  // batch bodies; single requests go through ParseRequestText
+  DecisionLogRecords log_records;  // the decision-log records of the request being served
   std::unique_ptr<Decision> decision = std::make_unique<Decision>();
 };
 
@@ -61,13 +62,15 @@ bool EvaluateInto(const DecideContext& c, ThreadState& t, std::string* out) {
 
 // The decision-log records of one request, built as its decisions are made and handed
 // to the log together by Submit() once the request has its answer (records not
-// submitted are dropped with the object: an answer that turns out to be an error is
-// not logged). Every record of one request shares its time of logging, its policy
+// submitted are forgotten by the next request on the thread: an answer that turns
+// out to be an error is not logged). Every record of one request shares its time of logging, its policy
 // version and its endpoint.
 class LogRecords {
  public:
-  LogRecords(const DecideContext& c, std::string_view endpoint) : log_(c.log) {
+  LogRecords(const DecideContext& c, std::string_view endpoint)
+      : log_(c.log), records_(State().log_records) {
     if (log_ == nullptr) return;
+    records_.Clear();
     prefix_.append("{\"logged_at\":");
     AppendJsonString(FormatRfc3339(Now()), &prefix_);
     prefix_.append(",\"policy_version\":");
@@ -103,8 +106,8 @@ class LogRecords {
 
  private:
   DecisionLog* const log_;
+  DecisionLogRecords& records_;  // the thread's, whose memory is reused
   std::string prefix_;
-  DecisionLogRecords records_;
 };
 
 // A single-line form of a request body that parsed as JSON: the body itself when

@@ -62,6 +62,11 @@ class DecisionLogRecords {
   }
   size_t size() const { return ends_.size(); }
   bool empty() const { return ends_.empty(); }
+  // Forgets the records, keeping the memory.
+  void Clear() {
+    text_.clear();
+    ends_.clear();
+  }
 
  private:
   friend class DecisionLog;
@@ -92,8 +97,9 @@ class DecisionLog {
   // Queues one record (without its newline). Never blocks on I/O; drops and counts
   // when the buffer is full or the log is closed.
   void Submit(std::string record);
-  // Queues `records` (taking their text, leaving them empty): as many as the buffer
-  // has room for, in order; the rest are dropped and counted.
+  // Queues `records` (taking their text, leaving them empty, perhaps with the memory
+  // of records written earlier): as many as the buffer has room for, in order; the
+  // rest are dropped and counted.
   void Submit(DecisionLogRecords* records);
 
   // Records dropped so far.
@@ -118,6 +124,9 @@ class DecisionLog {
   std::condition_variable wake_;
   std::vector<Chunk> pending_;
   size_t pending_records_ = 0;
+  // Written chunks' strings, kept for reuse: a batch's records run to megabytes, and
+  // fresh memory of that size costs page faults on every batch.
+  std::vector<std::string> spare_;
   bool accepting_ = true;
   bool stopping_ = false;
 
