@@ -15,6 +15,9 @@ namespace {
 constexpr size_t kMaxSpare = 4;
 constexpr size_t kMaxSpareBytes = size_t{4} << 20;
 
+// The writer's pause between writes.
+constexpr std::chrono::milliseconds kWriteInterval{1};
+
 }  // namespace
 
 uint64_t Fnv1a64(std::string_view s) {
@@ -136,6 +139,9 @@ void DecisionLog::WriterLoop() {
       }
     }
     batch.clear();
+    // Gather what arrives meanwhile, so that a stream of single decisions costs one
+    // write(2) and one wake-up per interval, not one per record.
+    if (!stopping) std::this_thread::sleep_for(kWriteInterval);
     if (stopping) {
       // Close() stopped intake before setting stopping_, so nothing arrives after
       // this last swap.

@@ -4,8 +4,9 @@
 //   {"logged_at":"...","policy_version":"sha256:...","endpoint":"/v1/decide",
 //    "batch_index":3,"request":{...},"decision":{...}}
 // (`batch_index` only for batch items; `request` is the item with the batch's shared
-// fields applied, exactly what was decided). A record plus its policy version is
-// enough to re-derive the decision byte for byte.
+// fields applied, exactly what was decided, in the caller's own text: see
+// docs/service.md). A record plus its policy version is enough to re-derive the
+// decision byte for byte.
 //
 // Sampling is decided before any record is built, so unsampled decisions cost one
 // hash. It is deterministic: by a 64-bit FNV-1a hash of `request_id` when the request
@@ -16,7 +17,8 @@
 // the file. A full buffer drops the record and counts the drop: a request never waits
 // for the disk. The buffer lock is held only to append or to swap the buffer out;
 // writing happens outside it. A batch hands over all its records at once
-// (DecisionLogRecords), so the lock is taken once per request, not once per record.
+// (DecisionLogRecords), so the lock is taken once per request, not once per record;
+// the writer writes and flushes what it has gathered at most once a millisecond.
 //
 // Thread safety: Sampled() and Submit() from any thread; Start()/Close() from one.
 #ifndef STATEMARK_SERVER_DECISION_LOG_H_
