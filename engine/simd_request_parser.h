@@ -19,6 +19,7 @@
 
 #include <cstddef>
 #include <memory>
+#include <string>
 #include <string_view>
 
 #include "engine/compiled_policy.h"
@@ -39,15 +40,23 @@ class SimdRequestParser {
   bool Parse(const CompiledPolicy& policy, std::string_view text, Instant now, Request* out);
 
   // A batch body `{..shared.., "items": [...]}` (see server/decide_handler.h). Returns
-  // false when it declines the body as a whole: not JSON, not an object, `items`
-  // missing or not an array, a top-level key twice, more than `max_items` items.
-  // The body must outlive the item reads.
-  bool OpenBatch(std::string_view body, size_t max_items);
+  // false when it declines the body as a whole: not JSON, arrays and objects nested
+  // more than `max_depth` deep, not an object, `items` missing or not an array, a
+  // top-level key twice, more than `max_items` items. So an opened body needs no
+  // depth check of its own. The body must outlive the item reads.
+  bool OpenBatch(std::string_view body, size_t max_items, int max_depth);
   size_t batch_size() const;
   // Reads item `index` of the opened batch, with the shared fields it does not set,
   // into `out`. Returns false when it declines the item; the caller then reads that
   // item with the parser of record.
   bool ParseItem(const CompiledPolicy& policy, size_t index, Instant now, Request* out);
+  // Appends item `index` of the opened batch as a request of its own, on one line:
+  // the item's members as written, then each shared member it does not set, as
+  // written (`{"account":{"id":"rt"},"time":"2024-07-01T12:00:00Z"}`). Whitespace
+  // outside strings is removed when the text has a line break. This is what the
+  // decision log records: it reads as the same request ParseItem read, without
+  // re-serialising it. REQUIRES: ParseItem(index) accepted the item.
+  void AppendItemRequest(size_t index, std::string* out);
 
  private:
   struct State;

@@ -1,5 +1,6 @@
 #include "server/decide_handler.h"
 
+#include <cstring>
 #include <exception>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -23,6 +24,7 @@ using nlohmann::json;
 struct ThreadState {
   Request request;
   SimdRequestParser fast;  // batch bodies; single requests go through ParseRequestText
+  DecisionLogRecords log_records;  // the decision-log records of the request being served
   std::unique_ptr<Decision> decision = std::make_unique<Decision>();
 };
 
@@ -58,24 +60,55 @@ bool EvaluateInto(const DecideContext& c, ThreadState& t, std::string* out) {
   return true;
 }
 
-// Queues one decision-log record. `request_json` and `decision_json` are JSON texts
-// without line breaks.
-void SubmitLogRecord(const DecideContext& c, std::string_view endpoint, long batch_index,
-                     std::string_view request_json, std::string_view decision_json) {
-  std::string record;
-  record.reserve(96 + request_json.size() + decision_json.size());
-  record.append("{\"logged_at\":");
-  AppendJsonString(FormatRfc3339(Now()), &record);
-  record.append(",\"policy_version\":");
-  AppendJsonString(c.snapshot->policy->version(), &record);
-  record.append(",\"endpoint\":");
-  AppendJsonString(endpoint, &record);
-  if (batch_index >= 0) record.append(",\"batch_index\":").append(std::to_string(batch_index));
-  record.append(",\"request\":").append(request_json);
-  record.append(",\"decision\":").append(decision_json);
-  record.append("}");
-  c.log->Submit(std::move(record));
-}
+// The decision-log records of one request, built as its decisions are made and handed
+// to the log together by Submit() once the request has its answer (records not
+// submitted are forgotten by the next request on the thread: an answer that turns
+// out to be an error is not logged). Every record of one request shares its time of logging, its policy
+// version and its endpoint.
+class LogRecords {
+ public:
+  LogRecords(const DecideContext& c, std::string_view endpoint)
+      : log_(c.log), records_(State().log_records) {
+    if (log_ == nullptr) return;
+    records_.Clear();
+    prefix_.append("{\"logged_at\":");
+    AppendJsonString(FormatRfc3339(Now()), &prefix_);
+    prefix_.append(",\"policy_version\":");
+    AppendJsonString(c.snapshot->policy->version(), &prefix_);
+    prefix_.append(",\"endpoint\":");
+    AppendJsonString(endpoint, &prefix_);
+  }
+  LogRecords(const LogRecords&) = delete;
+  LogRecords& operator=(const LogRecords&) = delete;
+
+  // Whether the decision for this request is to be logged.
+  bool Sampled(const Request& request) const {
+    return log_ != nullptr && log_->Sampled(request.request_id, request.has_request_id);
+  }
+
+  // Adds a record. `write_request` appends the request's JSON text, without line
+  // breaks, to the string it is given; `decision_json` has none either.
+  template <typename WriteRequest>
+  void Add(long batch_index, WriteRequest write_request, std::string_view decision_json) {
+    std::string& text = records_.text();
+    text.append(prefix_);
+    if (batch_index >= 0) text.append(",\"batch_index\":").append(std::to_string(batch_index));
+    text.append(",\"request\":");
+    write_request(&text);
+    text.append(",\"decision\":").append(decision_json);
+    text.push_back('}');
+    records_.EndRecord();
+  }
+
+  void Submit() {
+    if (log_ != nullptr) log_->Submit(&records_);
+  }
+
+ private:
+  DecisionLog* const log_;
+  DecisionLogRecords& records_;  // the thread's, whose memory is reused
+  std::string prefix_;
+};
 
 // A single-line form of a request body that parsed as JSON: the body itself when
 // it has no line breaks (JSON strings cannot hold raw ones), else re-serialized.
@@ -84,7 +117,10 @@ std::string OneLine(std::string_view body) {
                            body.back() == '\t')) {
     body.remove_suffix(1);
   }
-  if (body.find_first_of("\r\n") == std::string_view::npos) return std::string(body);
+  if (std::memchr(body.data(), '\n', body.size()) == nullptr &&
+      std::memchr(body.data(), '\r', body.size()) == nullptr) {
+    return std::string(body);
+  }
   try {
     return json::parse(body).dump();
   } catch (const std::exception&) {
@@ -133,7 +169,7 @@ std::string LoggedItem(json& item) {
 
 // Decides one batch item into `out` (a decision or an error object).
 void DecideItem(const DecideContext& c, size_t index, json& item, const SharedFields& shared,
-                Instant now, std::string* out) {
+                Instant now, LogRecords& log, std::string* out) {
   ThreadState& t = State();
   if (!item.is_object()) {
     wire::AppendError(wire::kInvalidRequest, "expected an object",
@@ -150,14 +186,15 @@ void DecideItem(const DecideContext& c, size_t index, json& item, const SharedFi
   }
   const size_t start = out->size();
   if (!EvaluateInto(c, t, out)) return;
-  if (c.log != nullptr && c.log->Sampled(t.request.request_id, t.request.has_request_id)) {
-    SubmitLogRecord(c, "/v1/decide/batch", static_cast<long>(index), LoggedItem(item),
-                    std::string_view(*out).substr(start));
+  if (log.Sampled(t.request)) {
+    log.Add(
+        static_cast<long>(index), [&](std::string* text) { text->append(LoggedItem(item)); },
+        std::string_view(*out).substr(start));
   }
 }
 
 // A batch body read by nlohmann/json, the parser of record: for the items the fast
-// path declines, and for the decision log's copy of an item.
+// path declines.
 struct RecordParse {
   json doc;
   json* items = nullptr;
@@ -195,22 +232,21 @@ void DecideBatchFast(const DecideContext& c, std::string_view body, Answer* answ
   const Instant now = Now();
   std::string& out = answer->body;
   AppendBatchHeader(c, n, &out);
+  LogRecords log(c, "/v1/decide/batch");
   try {
     for (size_t i = 0; i < n; ++i) {
       if (i > 0) out.push_back(',');
       if (!t.fast.ParseItem(*c.snapshot->policy, i, now, &t.request)) {
         need_record();
-        DecideItem(c, i, (*record.items)[i], record.shared, now, &out);
+        DecideItem(c, i, (*record.items)[i], record.shared, now, log, &out);
         continue;
       }
       const size_t start = out.size();
       if (!EvaluateInto(c, t, &out)) continue;
-      if (c.log != nullptr && c.log->Sampled(t.request.request_id, t.request.has_request_id)) {
-        need_record();
-        json& item = (*record.items)[i];
-        InheritShared(record.shared, item);
-        SubmitLogRecord(c, "/v1/decide/batch", static_cast<long>(i), LoggedItem(item),
-                        std::string_view(out).substr(start));
+      if (log.Sampled(t.request)) {
+        log.Add(
+            static_cast<long>(i), [&](std::string* text) { t.fast.AppendItemRequest(i, text); },
+            std::string_view(out).substr(start));
       }
     }
   } catch (const json::exception& e) {
@@ -219,6 +255,7 @@ void DecideBatchFast(const DecideContext& c, std::string_view body, Answer* answ
   }
   out.append("]}");
   answer->status = 200;
+  log.Submit();
 }
 
 }  // namespace
@@ -265,15 +302,21 @@ void DecideOne(const DecideContext& c, std::string_view body, Answer* answer) {
   }
   answer->status = 200;
   if (c.log != nullptr && c.log->Sampled(t.request.request_id, t.request.has_request_id)) {
-    SubmitLogRecord(c, "/v1/decide", -1, OneLine(body), answer->body);
+    LogRecords log(c, "/v1/decide");
+    log.Add(-1, [&](std::string* text) { text->append(OneLine(body)); }, answer->body);
+    log.Submit();
   }
 }
 
 void DecideBatch(const DecideContext& c, std::string_view body, Answer* answer) {
+  // A body the fast path opens is JSON nested at most max_json_depth deep, so the
+  // depth check (a scan of the whole body) is needed only when it declines.
+  if (c.fast_parser && State().fast.OpenBatch(body, c.max_batch_items, c.max_json_depth)) {
+    return DecideBatchFast(c, body, answer);
+  }
   if (!JsonDepthWithin(body, c.max_json_depth)) {
     return Fail(c, wire::kInvalidJson, DepthMessage(c.max_json_depth), "", answer);
   }
-  if (c.fast_parser && State().fast.OpenBatch(body, c.max_batch_items)) return DecideBatchFast(c, body, answer);
   json doc;
   try {
     doc = json::parse(body);
@@ -305,12 +348,14 @@ void DecideBatch(const DecideContext& c, std::string_view body, Answer* answer) 
   const Instant now = Now();
   std::string& out = answer->body;
   AppendBatchHeader(c, items->size(), &out);
+  LogRecords log(c, "/v1/decide/batch");
   for (size_t i = 0; i < items->size(); ++i) {
     if (i > 0) out.push_back(',');
-    DecideItem(c, i, (*items)[i], shared, now, &out);
+    DecideItem(c, i, (*items)[i], shared, now, log, &out);
   }
   out.append("]}");
   answer->status = 200;
+  log.Submit();
 }
 
 }  // namespace statemark::server

@@ -191,7 +191,7 @@ void Metrics::SetPolicy(const std::string& version, double loaded_at_seconds) {
 }
 
 void Metrics::RecordDecisionLogWritten(uint64_t n) { log_written_.fetch_add(n, kRelaxed); }
-void Metrics::RecordDecisionLogDropped() { log_dropped_.fetch_add(1, kRelaxed); }
+void Metrics::RecordDecisionLogDropped(uint64_t n) { log_dropped_.fetch_add(n, kRelaxed); }
 void Metrics::RecordDecisionLogWriteError() { log_write_errors_.fetch_add(1, kRelaxed); }
 
 void Metrics::Register(const PolicyCounters* counters) {

@@ -106,7 +106,7 @@ class Metrics {
   void SetPolicy(const std::string& version, double loaded_at_seconds);
 
   void RecordDecisionLogWritten(uint64_t n);
-  void RecordDecisionLogDropped();
+  void RecordDecisionLogDropped(uint64_t n = 1);
   void RecordDecisionLogWriteError();
   uint64_t decision_log_dropped() const { return log_dropped_.load(std::memory_order_relaxed); }
 

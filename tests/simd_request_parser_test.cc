@@ -27,6 +27,7 @@
 #include "engine/request_parser.h"
 #include "engine/simd_request_parser.h"
 #include "server/decide_handler.h"
+#include "server/decision_log.h"
 #include "tests/random_policy.h"
 #include "tests/test_support.h"
 
@@ -369,6 +370,135 @@ TEST_CASE("a batch with a number nlohmann cannot hold is invalid JSON, both ways
     CHECK(answer.status == 400);
     CHECK(answer.body.find("\"invalid_json\"") != std::string::npos);
   }
+}
+
+// The same batch with line breaks and spaces between its tokens.
+std::string Pretty(const std::string& body) {
+  try {
+    return json::parse(body).dump(2);
+  } catch (const json::exception&) {
+    return body;
+  }
+}
+
+TEST_CASE("a batch nested too deep is refused the same way with and without the fast parser") {
+  auto policy = CompileOrFail(DefaultRulesDir());
+  REQUIRE(policy);
+  server::PolicySnapshot snapshot;
+  snapshot.policy = policy;
+  const std::string plain = R"({"time":"2024-07-01T12:00:00Z","items":[{"account":{"id":"rt"}}]})";
+  for (int max_depth : {1, 3, 4, 5, 62, 63, 64}) {
+    for (int extra : {0, 1, 61, 62, 63}) {
+      CAPTURE(max_depth);
+      CAPTURE(extra);
+      // A shared field nested `extra` deep inside the top-level object.
+      std::string body = plain;
+      if (extra > 0) {
+        body.insert(1, "\"x\":" + std::string(static_cast<size_t>(extra), '[') +
+                           std::string(static_cast<size_t>(extra), ']') + ",");
+      }
+      server::Answer answers[2];
+      for (bool fast_parser : {true, false}) {
+        server::DecideContext c;
+        c.snapshot = &snapshot;
+        c.max_json_depth = max_depth;
+        c.fast_parser = fast_parser;
+        server::DecideBatch(c, body, &answers[fast_parser ? 0 : 1]);
+      }
+      CHECK(answers[0].status == answers[1].status);
+      CHECK(answers[0].body == answers[1].body);
+      // The body nests 4 deep (top, items, item, account), or 1 + extra.
+      const bool too_deep = std::max(1 + extra, 4) > max_depth;
+      CHECK((answers[0].body.find("JSON nests deeper than") != std::string::npos) == too_deep);
+    }
+  }
+}
+
+std::vector<json> ReadRecords(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  std::vector<json> records;
+  for (std::string line; std::getline(in, line);) records.push_back(json::parse(line));
+  return records;
+}
+
+TEST_CASE("the decision log records each batch item as decided, with and without the fast parser") {
+  auto policy = CompileOrFail(DefaultRulesDir());
+  REQUIRE(policy);
+  server::PolicySnapshot snapshot;
+  snapshot.policy = policy;
+  ScratchDir dir;
+  const auto fast_path = dir.path() / "fast.jsonl", slow_path = dir.path() / "slow.jsonl";
+  server::DecisionLog fast_log({fast_path.string(), 1.0, 1 << 20}, nullptr);
+  server::DecisionLog slow_log({slow_path.string(), 1.0, 1 << 20}, nullptr);
+  std::string error;
+  REQUIRE(fast_log.Start(&error));
+  REQUIRE(slow_log.Start(&error));
+  server::DecideContext fast, slow;
+  fast.snapshot = slow.snapshot = &snapshot;
+  fast.log = &fast_log;
+  slow.log = &slow_log;
+  slow.fast_parser = false;
+  GeneratorOptions options;
+  options.seed = 78;
+  RequestGenerator generator(*policy, options);
+  std::mt19937_64 rng(78);
+  std::vector<std::string> bodies;
+  for (int b = 0; b < 300; ++b) {
+    const std::string body = RandomBatch(generator, rng);
+    bodies.push_back(b % 3 == 0 ? Pretty(body) : body);
+    server::Answer a, s;
+    server::DecideBatch(fast, bodies.back(), &a);
+    server::DecideBatch(slow, bodies.back(), &s);
+  }
+  fast_log.Close();
+  slow_log.Close();
+  const std::vector<json> fast_records = ReadRecords(fast_path);
+  const std::vector<json> slow_records = ReadRecords(slow_path);
+  REQUIRE(fast_records.size() == slow_records.size());
+  CHECK(fast_records.size() > 500);
+  static const std::regex clock(R"("time":"[^"]*")");
+  long disagreements = 0;
+  for (size_t i = 0; i < fast_records.size(); ++i) {
+    const json& f = fast_records[i];
+    const json& s = slow_records[i];
+    // The same request (as a JSON value: key order and spacing may differ), and the
+    // same decision, which the logged request decides again.
+    const bool same =
+        f["batch_index"] == s["batch_index"] && f["request"] == s["request"] &&
+        std::regex_replace(f["decision"].dump(), clock, "") ==
+            std::regex_replace(s["decision"].dump(), clock, "") &&
+        (!f["request"].value("time", json()).is_string() ||
+         json::parse(DecideJson(*policy, f["request"].dump())) == f["decision"]);
+    if (!same && ++disagreements <= 3) {
+      FAIL_CHECK("log records differ\nfast: " << f.dump() << "\nslow: " << s.dump());
+    }
+  }
+  CHECK(disagreements == 0);
+}
+
+TEST_CASE("a logged batch item keeps its own text and gains the shared fields it lacks") {
+  auto policy = CompileOrFail(DefaultRulesDir());
+  REQUIRE(policy);
+  SimdRequestParser parser;
+  const std::string body =
+      "{\"time\": \"2024-07-01T12:00:00Z\",\n \"viewer\": {\"country\": \"GB\"},\n"
+      " \"items\": [{\"account\":{\"id\":\"rt\"}},\n"
+      "  {\"viewer\": {\"country\": \"US\"},\n \"account\": {\"id\": \"xin\\\"hua\"}},\n"
+      "  {\"account\":{\"id\":\"bbc\"},\"time\":\"2024-01-01T00:00:00Z\",\"viewer\":null}]}";
+  REQUIRE(parser.OpenBatch(body, 10, 64));
+  Request request;
+  std::vector<std::string> texts;
+  for (size_t i = 0; i < parser.batch_size(); ++i) {
+    REQUIRE(parser.ParseItem(*policy, i, Instant{0}, &request));
+    std::string text = "x";
+    parser.AppendItemRequest(i, &text);
+    texts.push_back(text.substr(1));
+  }
+  CHECK(texts[0] ==
+        R"({"account":{"id":"rt"},"time": "2024-07-01T12:00:00Z","viewer": {"country": "GB"}})");
+  CHECK(texts[1] ==
+        R"({"viewer":{"country":"US"},"account":{"id":"xin\"hua"},"time":"2024-07-01T12:00:00Z"})");
+  CHECK(texts[2] == R"({"account":{"id":"bbc"},"time":"2024-01-01T00:00:00Z","viewer":null})");
 }
 
 }  // namespace

@@ -96,6 +96,30 @@ class RequestReader {
   // must read instead.
   bool gave_up() const { return gave_up_; }
 
+  // For a batch's items: the caller has checked that `shared` holds no key twice
+  // (HasRepeatedKey), once for the whole batch rather than once per item.
+  RequestReader& SharedKeysChecked() {
+    shared_keys_checked_ = true;
+    return *this;
+  }
+
+  // Strict readers give up on objects with a key twice: nlohmann keeps the last value,
+  // simdjson finds the first. More keys than can be checked count as repeated.
+  static bool HasRepeatedKey(Value object) {
+    std::array<std::string_view, 64> seen;
+    size_t n = 0;
+    bool repeated = false;
+    Json::ForEachMember(object, [&](std::string_view key, Value) {
+      if (repeated) return;
+      if (n == seen.size() || std::find(seen.begin(), seen.begin() + n, key) != seen.begin() + n) {
+        repeated = true;  // too many keys to check counts as repeated: the slow path reads it
+        return;
+      }
+      seen[n++] = key;
+    });
+    return repeated;
+  }
+
  private:
   // --- Results ---
 
@@ -196,7 +220,10 @@ class RequestReader {
   bool ParseTopLevel(Value j, Value shared) {
     out_->time = now_;
     if constexpr (Json::kStrict) {
-      if (HasRepeatedKey(j) || (Json::Present(shared) && HasRepeatedKey(shared))) return GiveUp();
+      if (HasRepeatedKey(j) ||
+          (Json::Present(shared) && !shared_keys_checked_ && HasRepeatedKey(shared))) {
+        return GiveUp();
+      }
     }
     bool ok = true;
     Json::ForEachMember(j, [&](std::string_view key, Value value) {
@@ -225,23 +252,6 @@ class RequestReader {
       return true;
     }
     return WarnUnknownField(key, "", schema_.top_level_candidates);
-  }
-
-  // Strict readers give up on objects with a key twice: nlohmann keeps the last value,
-  // simdjson finds the first.
-  static bool HasRepeatedKey(Value object) {
-    std::array<std::string_view, 64> seen;
-    size_t n = 0;
-    bool repeated = false;
-    Json::ForEachMember(object, [&](std::string_view key, Value) {
-      if (repeated) return;
-      if (n == seen.size() || std::find(seen.begin(), seen.begin() + n, key) != seen.begin() + n) {
-        repeated = true;  // too many keys to check counts as repeated: the slow path reads it
-        return;
-      }
-      seen[n++] = key;
-    });
-    return repeated;
   }
 
   bool ParseRequestId(Value v) {
@@ -565,6 +575,7 @@ class RequestReader {
   std::array<Value, kMaxRequestAttributes + kMaxAccountAttributes + 4> objects_{};
   bool warned_registered_ = false;
   bool gave_up_ = false;
+  bool shared_keys_checked_ = false;
 };
 
 // Returns `r` to a default-constructed Request's values, keeping the capacity of its
