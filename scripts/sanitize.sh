@@ -41,4 +41,7 @@ ninja -C "$dir" -j"${JOBS:-2}"
 # Under a sanitizer the differential tests decide 5,000 requests per policy instead of
 # 20,000: the same code paths, a quarter of the time.
 export STATEMARK_DIFFERENTIAL_REQUESTS=${STATEMARK_DIFFERENTIAL_REQUESTS:-5000}
+# Tests with time limits (client read timeouts) multiply them by this: the code runs
+# several times slower under a sanitizer.
+export STATEMARK_TEST_TIME_SCALE=${STATEMARK_TEST_TIME_SCALE:-10}
 ctest --test-dir "$dir" --output-on-failure
