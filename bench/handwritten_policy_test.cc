@@ -48,7 +48,8 @@ TEST_CASE("the hand-written default policy agrees with the engine on generated r
   }
 }
 
-TEST_CASE("the hand-written default policy allocates nothing") {
+TEST_CASE("the hand-written default policy allocates nothing" *
+          doctest::skip(SkipUncountedAllocationTests())) {
   auto policy = CompileOrFail(DefaultRulesDir());
   REQUIRE(policy);
   const bench::HandwrittenPolicy hand(*policy);

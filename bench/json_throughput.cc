@@ -57,10 +57,11 @@ Rate Time(const std::vector<std::string>& lines, double seconds,
   return r;
 }
 
+// allocations_per_line is null where the build counts none (cli/allocation_counter.h).
 json ToJson(const Rate& r) {
   return {{"ns_per_line", r.ns_per_line},
           {"lines_per_second", r.lines_per_second},
-          {"allocations_per_line", r.allocations_per_line}};
+          {"allocations_per_line", cli::AllocationsCounted() ? json(r.allocations_per_line) : json()}};
 }
 
 // A SAX handler that accepts everything and keeps nothing: the cost of nlohmann's

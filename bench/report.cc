@@ -34,6 +34,17 @@ double Num(const json& j, std::initializer_list<const char*> path) {
   return at->is_number() ? at->get<double>() : 0;
 }
 
+// True where the value at `path` is present and null: a figure the build did not measure
+// (allocations, in builds that count none).
+bool NotMeasured(const json& j, std::initializer_list<const char*> path) {
+  const json* at = &j;
+  for (const char* key : path) {
+    if (!at->is_object() || !at->contains(key)) return false;
+    at = &(*at)[key];
+  }
+  return at->is_null();
+}
+
 std::string Fmt(const char* format, double v) {
   char buf[64];
   std::snprintf(buf, sizeof buf, format, v);
@@ -88,8 +99,12 @@ int Report(const Args& args) {
         "hand-written " + Fmt("%.0f ns", Num(d, {"handwritten", "p99_ns"})), "", "", true);
     Row("reference evaluator (" + n + ")", Fmt("%.0f ns", reference), "tree " + Fmt("%.0f ns", tree),
         Fmt("%.1fx slower", reference / tree), "", true);
-    const double allocations = Num(d, {"tree", "allocations_per_decision"});
-    Row("heap allocations per decision (" + n + ")", Fmt("%.2f", allocations), "", "", "0", allocations == 0);
+    if (NotMeasured(d, {"tree", "allocations_per_decision"})) {
+      std::cout << "| heap allocations per decision (" << n << ") | not counted in this build | | | 0 | not measured |\n";
+    } else {
+      const double allocations = Num(d, {"tree", "allocations_per_decision"});
+      Row("heap allocations per decision (" + n + ")", Fmt("%.2f", allocations), "", "", "0", allocations == 0);
+    }
   }
 
   // Scaling.
@@ -137,8 +152,10 @@ int Report(const Args& args) {
     for (const char* stage : {"request_parser", "request_parser_record", "evaluate", "render", "nlohmann_dom_parse", "nlohmann_sax_parse",
                               "simdjson_ondemand_parse"}) {
       if (!j.contains(stage)) continue;
+      const bool counted = !NotMeasured(j, {stage, "allocations_per_line"});
       Row(std::string("  stage: ") + stage, Fmt("%.0f ns/line", Num(j, {stage, "ns_per_line"})),
-          Fmt("%.1f allocations/line", Num(j, {stage, "allocations_per_line"})), "", "", true);
+          counted ? Fmt("%.1f allocations/line", Num(j, {stage, "allocations_per_line"})) : "allocations not counted",
+          "", "", true);
     }
     const json cli = Load(dir, "eval_cli");
     if (!cli.is_null()) {

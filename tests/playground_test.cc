@@ -3,6 +3,8 @@
 #include <doctest/doctest.h>
 #include <httplib.h>
 
+#include <algorithm>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -130,9 +132,12 @@ class Playground {
     REQUIRE_MESSAGE(server_.Start(&error), error);
   }
   ~Playground() { server_.Stop(); }
+  // The read timeout is 30 s, times STATEMARK_TEST_TIME_SCALE where that is set (the
+  // sanitizer builds, where trying a policy and diffing it are many times slower).
   httplib::Client Client() const {
     httplib::Client c("127.0.0.1", server_.port());
-    c.set_read_timeout(30, 0);
+    const char* scale = std::getenv("STATEMARK_TEST_TIME_SCALE");
+    c.set_read_timeout(30 * (scale ? std::max(1, std::atoi(scale)) : 1), 0);
     return c;
   }
 
@@ -270,6 +275,7 @@ TEST_CASE("playground: a trial edit reports errors or compiles, and changes noth
 
   // P4 alone: X1 still lifts it.
   auto half = c.Post("/v1/playground/try", Files({{"platform.yaml", WithoutP4()}}).dump(), "application/json");
+  REQUIRE(half);
   answer = json::parse(half->body);
   CHECK(answer["ok"] == false);
   CHECK(answer["diagnostics"][0]["file"] == "exemptions.yaml");
@@ -278,6 +284,7 @@ TEST_CASE("playground: a trial edit reports errors or compiles, and changes noth
   auto whole = c.Post("/v1/playground/try",
                       Files({{"platform.yaml", WithoutP4()}, {"exemptions.yaml", ExemptionsWithoutP4()}}).dump(),
                       "application/json");
+  REQUIRE(whole);
   answer = json::parse(whole->body);
   CHECK(answer["ok"] == true);
   CHECK(answer["live_version"] == version);
@@ -286,8 +293,10 @@ TEST_CASE("playground: a trial edit reports errors or compiles, and changes noth
 
   auto twice = c.Post("/v1/playground/try",
                       Files({{"platform.yaml", "a"}, {"platform.yaml", "b"}}).dump(), "application/json");
+  REQUIRE(twice);
   CHECK(twice->status == 400);
   auto none = c.Post("/v1/playground/try", R"({"files":[]})", "application/json");
+  REQUIRE(none);
   CHECK(none->status == 400);
   auto huge = c.Post("/v1/playground/try",
                      Files({{"platform.yaml", std::string(kPlaygroundMaxTryBytes, '#')}}).dump(),
@@ -336,6 +345,7 @@ TEST_CASE("playground: the decision table filters classes; removing P4 changes P
   auto whole = c.Post("/v1/playground/try",
                       Files({{"platform.yaml", WithoutP4()}, {"exemptions.yaml", ExemptionsWithoutP4()}}).dump(),
                       "application/json");
+  REQUIRE(whole);
   const json diff = json::parse(whole->body)["diff"];
   REQUIRE(diff["changes"].is_array());
   CHECK(diff["changes"].size() > 0);

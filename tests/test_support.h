@@ -40,6 +40,10 @@ class ScratchDir {
   std::filesystem::path path_;
 };
 
+// True where the binary counts no allocations (tests/allocation_test.cc): the tests that
+// assert none are made skip with `* doctest::skip(SkipUncountedAllocationTests())`.
+bool SkipUncountedAllocationTests();
+
 }  // namespace statemark::testing
 
 #endif  // STATEMARK_TESTS_TEST_SUPPORT_H_

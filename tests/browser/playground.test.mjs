@@ -18,6 +18,10 @@ const requests = new Map(readJsonl('examples/requests/worked_examples.jsonl').ma
 const expected = new Map(readJsonl('examples/requests/worked_examples.expected.jsonl').map((r) => [r.request_id, r]));
 const platformYaml = readFileSync(join(source, 'rules/platform.yaml'), 'utf8');
 
+// Time limits are multiplied by STATEMARK_TEST_TIME_SCALE where that is set (the
+// sanitizer builds of scripts/sanitize.sh, where the service runs several times slower).
+const timeScale = Math.max(1, Number(process.env.STATEMARK_TEST_TIME_SCALE) || 1);
+
 let browser;
 before(async () => {
   browser = await chromium.launch({ executablePath: process.env.CHROMIUM, args: ['--no-sandbox'] });
@@ -28,7 +32,7 @@ after(async () => { await browser.close(); });
 async function openPage(options = {}) {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, ...options });
   const page = await context.newPage();
-  page.setDefaultTimeout(15000);
+  page.setDefaultTimeout(15000 * timeScale);
   const problems = [];
   page.on('pageerror', (e) => problems.push(e.message));
   // Failed loads are reported by URL below; Chromium's console line for them names none.
@@ -242,7 +246,7 @@ test('the decision table filters by affiliation, viewer country and topic', asyn
 async function pasteAndCheck(page, editorIndex, text) {
   const editor = page.locator('#editors .editor').nth(editorIndex);
   await editor.locator('.editor-text').fill(text);
-  const answered = page.waitForResponse((res) => res.url().endsWith('/v1/playground/try'), { timeout: 60000 });
+  const answered = page.waitForResponse((res) => res.url().endsWith('/v1/playground/try'), { timeout: 60000 * timeScale });
   await page.click('#try-edit');
   await answered;
 }

@@ -86,7 +86,11 @@ std::string CheckAnswer(const httplib::Result& res, bool batch, std::string* pro
     *problem = "header and body versions differ";
   }
   if (batch) {
-    for (const json& d : json::parse(res->body)["decisions"]) {
+    // Named: a range-for over a member of json::parse's temporary would read freed memory
+    // (the temporary dies before the loop runs; found by AddressSanitizer).
+    const json decisions = json::parse(res->body).value("decisions", json::array());
+    if (decisions.empty()) *problem = "no decisions in a batch answer";
+    for (const json& d : decisions) {
       if (d.value("policy_version", "") != version) *problem = "mixed versions in one batch";
     }
   }
