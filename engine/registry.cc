@@ -32,21 +32,9 @@ uint32_t StringTable::Find(std::string_view s) const {
 Registry::Registry() = default;
 Registry::~Registry() = default;
 // Moving keeps every view valid: the vectors and the deque hand over their buffers,
-// and the hash maps their nodes.
+// and the string table's hash map its nodes. The id index holds row numbers, not views.
 Registry::Registry(Registry&&) noexcept = default;
 Registry& Registry::operator=(Registry&&) noexcept = default;
-
-int Registry::Find(std::string_view id) const {
-  auto it = by_id_.find(id);
-  return it == by_id_.end() ? -1 : it->second;
-}
-
-std::string_view Registry::Id(int account) const {
-  const auto a = static_cast<size_t>(account);
-  const size_t begin = offsets_[a];
-  const size_t end = a + 1 < offsets_.size() ? offsets_[a + 1] : id_bytes_.size();
-  return std::string_view(id_bytes_.data() + begin, end - begin);
-}
 
 int Registry::Column(int attr) const {
   if (attr < 0 || static_cast<size_t>(attr) >= attr_column_.size()) return -1;
@@ -137,16 +125,6 @@ int Registry::ResolveLink(std::string_view url) const {
 
 namespace {
 
-// libstdc++ hash maps: one pointer per bucket; per element a node holding the next
-// pointer, the value and (for non-trivial hashes such as string_view's) the cached hash,
-// plus the allocator's 8-byte header, rounded up to 16.
-template <typename Map>
-size_t HashMapBytes(const Map& m) {
-  const size_t node =
-      (sizeof(void*) + sizeof(typename Map::value_type) + sizeof(size_t) + 8 + 15) / 16 * 16;
-  return m.bucket_count() * sizeof(void*) + m.size() * node;
-}
-
 template <typename T>
 size_t VectorBytes(const std::vector<T>& v) {
   return v.capacity() * sizeof(T);
@@ -156,7 +134,7 @@ size_t VectorBytes(const std::vector<T>& v) {
 
 size_t Registry::MemoryBytes() const {
   size_t bytes = sizeof(*this);
-  bytes += VectorBytes(id_bytes_) + VectorBytes(offsets_) + HashMapBytes(by_id_);
+  bytes += VectorBytes(id_bytes_) + VectorBytes(offsets_) + by_id_.MemoryBytes();
   bytes += VectorBytes(column_attr_) + VectorBytes(attr_column_) + VectorBytes(dated_slot_);
   bytes += VectorBytes(values_) + VectorBytes(dated_at_);
   bytes += VectorBytes(listings_) + VectorBytes(listing_begin_);

@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "engine/instant.h"
+#include "engine/internal/id_index.h"
 
 namespace statemark {
 
@@ -60,8 +61,15 @@ class Registry {
 
   int size() const { return static_cast<int>(offsets_.size()); }
   // Index of the account with this id, or -1.
-  int Find(std::string_view id) const;
-  std::string_view Id(int account) const;
+  int Find(std::string_view id) const {
+    return by_id_.Find(id, [this](uint32_t a) { return Id(static_cast<int>(a)); });
+  }
+  std::string_view Id(int account) const {
+    const auto a = static_cast<size_t>(account);
+    const size_t begin = offsets_[a];
+    const size_t end = a + 1 < offsets_.size() ? offsets_[a + 1] : id_bytes_.size();
+    return std::string_view(id_bytes_.data() + begin, end - begin);
+  }
 
   // The registry holds a column for each account attribute of the vocabulary (other
   // than the built-in ones). Column() maps an attribute index to its column, or -1.
@@ -96,7 +104,7 @@ class Registry {
 
   std::vector<char> id_bytes_;
   std::vector<uint32_t> offsets_;  // start of each id in id_bytes_; ends at next start
-  std::unordered_map<std::string_view, int> by_id_;
+  internal::IdIndex by_id_;        // over Id(0..size())
   std::vector<int> column_attr_;
   std::vector<int> attr_column_;
   std::vector<int> dated_slot_;    // per column: index among dated columns, or -1

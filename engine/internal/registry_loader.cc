@@ -446,20 +446,17 @@ void RegistryBuilder::ParseValue(const ColumnSpec& spec, const CsvCell& cell, ui
   }
 }
 
-// Builds the id index. It is built only now, when id_bytes_ no longer moves, because
-// its keys are views into id_bytes_.
+// Builds the id index. It is built only now, when all ids are read; a duplicate id is
+// reported at its row, and the first row keeps the id.
 void RegistryBuilder::IndexIds(FileReporter& report) {
   Registry& r = r_;
-  r.by_id_.reserve(r.offsets_.size());
-  for (int a = 0; a < r.size(); ++a) {
-    auto [it, inserted] = r.by_id_.emplace(r.Id(a), a);
-    if (!inserted) {
-      const auto ua = static_cast<size_t>(a);
-      report.Error(id_line_[ua], id_column_[ua], "duplicate-account",
-                   "duplicate account " + Tick(r.Id(a)) + "; first defined on line " +
-                       std::to_string(id_line_[static_cast<size_t>(it->second)]));
-    }
-  }
+  r.by_id_.Build(
+      static_cast<uint32_t>(r.size()), [&r](uint32_t a) { return r.Id(static_cast<int>(a)); },
+      [&](uint32_t a, uint32_t first) {
+        report.Error(id_line_[a], id_column_[a], "duplicate-account",
+                     "duplicate account " + Tick(r.Id(static_cast<int>(a))) +
+                         "; first defined on line " + std::to_string(id_line_[first]));
+      });
   id_line_ = {};
   id_column_ = {};
 }
