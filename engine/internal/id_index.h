@@ -40,8 +40,25 @@ inline uint64_t HashId(std::string_view s) {
     n -= 8;
   }
   if (n > 0) {
-    uint64_t w = 0;
-    std::memcpy(&w, p, n);
+    // The last 1 to 7 bytes, read with whole loads: a variable-length copy into a word
+    // compiles to byte stores, and loading the word back stalls on store forwarding.
+    // The loads may overlap bytes already hashed: harmless, since equal ids still hash
+    // equally and the index compares the ids themselves on a tag match.
+    uint64_t w;
+    if (s.size() >= 8) {
+      std::memcpy(&w, s.data() + s.size() - 8, 8);
+    } else if (n >= 4) {
+      uint32_t lo;
+      uint32_t hi;
+      std::memcpy(&lo, p, 4);
+      std::memcpy(&hi, p + n - 4, 4);
+      w = (static_cast<uint64_t>(hi) << 32) | lo;
+    } else {
+      const auto byte = [p](size_t i) {
+        return static_cast<uint64_t>(static_cast<unsigned char>(p[i]));
+      };
+      w = (byte(0) << 16) | (byte(n / 2) << 8) | byte(n - 1);
+    }
     h = (h ^ w) * kMul;
     h ^= h >> 31;
   }
