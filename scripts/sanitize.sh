@@ -21,7 +21,7 @@ case $kind in
     ;;
   tsan)
     flags="-fsanitize=thread"
-    export TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1}
+    export TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1:suppressions=$(pwd)/scripts/tsan.supp}
     ;;
   *) echo "unknown sanitizer: $kind" >&2; exit 2 ;;
 esac
