@@ -17,13 +17,13 @@ namespace {
 
 // Classifies `n` generated author-only requests (at `at`, when given) and compares each
 // decision with its class's. Returns the number of failures.
-int CheckRequests(const CompiledPolicy& policy, const DecisionSpace& space, uint64_t seed, int n,
+int CheckRequests(const CompiledPolicy& policy, const DecisionSpace& space, uint64_t seed, long n,
                   std::optional<Instant> at) {
   GeneratorOptions options;
   options.seed = seed;
   RequestGenerator generator(policy, options);
   int failures = 0;
-  for (int i = 0; i < n; ++i) {
+  for (long i = 0; i < n; ++i) {
     nlohmann::json j = AuthorOnly(generator.Next());
     if (at) j["time"] = FormatRfc3339(*at);
     Request request;
@@ -65,7 +65,7 @@ TEST_CASE("every request falls in exactly one class of the default policy, decid
   REQUIRE(space.ok());
   CHECK(space.value().limits.empty());
   CHECK(space.value().classes.size() > 100);
-  CHECK(CheckRequests(*policy, space.value(), 11, 3000, std::nullopt) == 0);
+  CHECK(CheckRequests(*policy, space.value(), 11, ScaledCount(3000), std::nullopt) == 0);
 }
 
 TEST_CASE("at a fixed instant, the classes partition the requests of that instant") {
@@ -76,7 +76,7 @@ TEST_CASE("at a fixed instant, the classes partition the requests of that instan
   options.at = at;
   Result<DecisionSpace> space = EnumerateDecisionSpace(*policy, options);
   REQUIRE(space.ok());
-  CHECK(CheckRequests(*policy, space.value(), 12, 3000, at) == 0);
+  CHECK(CheckRequests(*policy, space.value(), 12, ScaledCount(3000), at) == 0);
   // RT seen from Germany is withheld by L1 (worked example S17).
   Request request;
   RequestError error;
@@ -93,7 +93,7 @@ TEST_CASE("at a fixed instant, the classes partition the requests of that instan
 }
 
 TEST_CASE("classes of random policies are exact") {
-  for (uint64_t seed = 1; seed <= 4; ++seed) {
+  for (uint64_t seed = 1; seed <= static_cast<uint64_t>(ScaledCount(4)); ++seed) {
     CAPTURE(seed);
     ScratchDir dir;
     WriteRules(dir, RandomRulesYaml(seed, 15));
@@ -105,7 +105,7 @@ TEST_CASE("classes of random policies are exact") {
     Result<DecisionSpace> space = EnumerateDecisionSpace(*policy, options);
     if (!space.ok()) FAIL_CHECK(RenderDiagnostics(space.diagnostics()));
     REQUIRE(space.ok());
-    CHECK(CheckRequests(*policy, space.value(), seed * 31, 400, at) == 0);
+    CHECK(CheckRequests(*policy, space.value(), seed * 31, ScaledCount(400), at) == 0);
   }
 }
 

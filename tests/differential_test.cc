@@ -51,7 +51,7 @@ TEST_CASE("the decision tree agrees with the reference evaluator on the default 
 
 TEST_CASE("the decision tree agrees with the reference evaluator on random policies") {
   const long n = std::max(1L, RequestCount(20000) / 4);
-  for (uint64_t seed = 1; seed <= 8; ++seed) {
+  for (uint64_t seed = 1; seed <= static_cast<uint64_t>(ScaledCount(8)); ++seed) {
     CAPTURE(seed);
     ScratchDir dir;
     dir.CopyDefaultPolicy();

@@ -144,7 +144,7 @@ void CheckSameMeaning(const CompiledPolicy& a, const CompiledPolicy& b) {
   options.seed = 20240523;
   RequestGenerator generator(a, options);
   int differences = 0;
-  for (int i = 0; i < 5000; ++i) {
+  for (long i = 0, n = ScaledCount(5000); i < n; ++i) {
     const std::string request = generator.Next().dump();
     const std::string da = MaskVersion(DecideJson(a, request));
     const std::string db = MaskVersion(DecideJson(b, request));
@@ -244,7 +244,7 @@ TEST_CASE("a copy re-emitted in another layout, rule keys reversed, decides the 
 }
 
 TEST_CASE("random rule sets, re-emitted in another layout, decide the same once formatted") {
-  for (uint64_t seed = 1; seed <= 3; ++seed) {
+  for (uint64_t seed = 1; seed <= static_cast<uint64_t>(ScaledCount(3)); ++seed) {
     CAPTURE(seed);
     ScratchDir dir;
     dir.CopyDefaultPolicy();

@@ -63,12 +63,12 @@ ChangedClasses Changed(const CompiledPolicy& a, const CompiledPolicy& b, std::op
 // Every generated author-only request whose decision differs falls in a changed class,
 // and every request in a changed class... is checked by the enumeration itself.
 int UncoveredChanges(const CompiledPolicy& a, const CompiledPolicy& b, const ChangedClasses& changed, uint64_t seed,
-                     int n, std::optional<Instant> at, int* differing) {
+                     long n, std::optional<Instant> at, int* differing) {
   GeneratorOptions options;
   options.seed = seed;
   RequestGenerator generator(a, options);
   int uncovered = 0;
-  for (int i = 0; i < n; ++i) {
+  for (long i = 0; i < n; ++i) {
     nlohmann::json j = AuthorOnly(generator.Next());
     if (at) j["time"] = FormatRfc3339(*at);
     const std::string text = j.dump();
@@ -130,7 +130,7 @@ TEST_CASE("changing one rule lists exactly the classes that rule touches") {
   }
   ChangedClasses changed = Changed(*a, *b, std::nullopt);
   int differing = 0;
-  CHECK(UncoveredChanges(*a, *b, changed, 5, 1500, std::nullopt, &differing) == 0);
+  CHECK(UncoveredChanges(*a, *b, changed, 5, ScaledCount(1500), std::nullopt, &differing) == 0);
   CHECK(differing > 0);
 }
 
@@ -162,12 +162,12 @@ TEST_CASE("removing a rule: every change names it, and no change is missed") {
     CHECK(p4);
   }
   int differing = 0;
-  CHECK(UncoveredChanges(*a, *b, changed, 6, 1500, at, &differing) == 0);
+  CHECK(UncoveredChanges(*a, *b, changed, 6, ScaledCount(1500), at, &differing) == 0);
   CHECK(differing > 0);
 }
 
 TEST_CASE("diffs of random policies cover every changed request") {
-  for (uint64_t seed = 1; seed <= 3; ++seed) {
+  for (uint64_t seed = 1; seed <= static_cast<uint64_t>(ScaledCount(3)); ++seed) {
     CAPTURE(seed);
     ScratchDir da, db;
     WriteRules(da, RandomRulesYaml(seed, 12));
@@ -179,7 +179,7 @@ TEST_CASE("diffs of random policies cover every changed request") {
     const Instant at = std::get<Instant>(ParseRfc3339("2024-10-30T12:00:00Z"));
     ChangedClasses changed = Changed(*a, *b, at);
     int differing = 0;
-    CHECK(UncoveredChanges(*a, *b, changed, seed, 400, at, &differing) == 0);
+    CHECK(UncoveredChanges(*a, *b, changed, seed, ScaledCount(400), at, &differing) == 0);
   }
 }
 

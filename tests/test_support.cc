@@ -3,7 +3,9 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <atomic>
+#include <cstdlib>
 #include <fstream>
 #include <random>
 
@@ -29,6 +31,12 @@ std::shared_ptr<const CompiledPolicy> CompileOrFail(const std::string& dir) {
     return nullptr;
   }
   return compiled.value();
+}
+
+long ScaledCount(long full, long minimum) {
+  const char* env = std::getenv("STATEMARK_TEST_WORK_SCALE");
+  const double scale = env != nullptr ? std::atof(env) : 1.0;
+  return std::max(minimum, static_cast<long>(static_cast<double>(full) * (scale > 0 ? scale : 1.0)));
 }
 
 namespace {

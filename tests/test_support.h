@@ -23,6 +23,12 @@ std::string DecideJson(const CompiledPolicy& policy, const std::string& request_
 // The same with the reference evaluator.
 std::string ReferenceDecideJson(const CompiledPolicy& policy, const std::string& request_json);
 
+// How many generated inputs a randomised test tries: `full`, times
+// STATEMARK_TEST_WORK_SCALE where that is set (a fraction; the sanitizer builds set 0.1,
+// the same code paths on fewer inputs, since the plain build already runs the full count).
+// Never less than `minimum`.
+long ScaledCount(long full, long minimum = 1);
+
 // A fresh directory under the system temp dir, removed when the object dies.
 class ScratchDir {
  public:
