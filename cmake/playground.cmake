@@ -22,4 +22,10 @@ target_include_directories(statemark_server PRIVATE ${CMAKE_CURRENT_SOURCE_DIR})
 add_test(NAME browser
          COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/tests/browser/run.sh
                  $<TARGET_FILE:statemark> ${CMAKE_CURRENT_SOURCE_DIR})
-set_tests_properties(browser PROPERTIES LABELS browser TIMEOUT 300 SKIP_RETURN_CODE 77)
+# The sanitizer builds (scripts/sanitize.sh) run the server several times slower.
+set(BROWSER_TEST_TIMEOUT 300)
+if(CMAKE_BUILD_TYPE STREQUAL "Sanitize")
+  set(BROWSER_TEST_TIMEOUT 1800)
+endif()
+set_tests_properties(browser PROPERTIES LABELS browser TIMEOUT ${BROWSER_TEST_TIMEOUT}
+                     SKIP_RETURN_CODE 77)
