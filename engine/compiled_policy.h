@@ -115,6 +115,7 @@ class CompiledPolicy {
   std::vector<internal::TreeNode> nodes_;
   std::vector<uint16_t> class_maps_;
   std::vector<uint32_t> child_nodes_;
+  std::vector<uint32_t> edges_;  // per-node edge tables (TreeNode::edges)
   std::vector<internal::LeafEntry> leaf_entries_;
   uint32_t roots_[kSubjectKinds] = {0, 0, 0};
   TreeStats stats_;

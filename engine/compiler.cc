@@ -300,6 +300,8 @@ class Compiler {
     }
     builder.MoveInto(&out_->nodes_, &out_->class_maps_, &out_->child_nodes_, &out_->leaf_entries_,
                      &out_->stats_);
+    out_->edges_ = internal::BuildEdgeTables(&out_->nodes_, out_->class_maps_, out_->child_nodes_, out_->roots_,
+                                             kSubjectKinds, options_.max_edge_bytes / sizeof(uint32_t));
     if (out_->stats_.fell_back) {
       diags_.Warning(SourceLocation{policy().directory, 0, 0}, "tree-budget",
                      "the decision tree reached its budget of " + std::to_string(options_.max_nodes) +
@@ -309,6 +311,7 @@ class Compiler {
     out_->stats_.bytes = out_->nodes_.size() * sizeof(internal::TreeNode) +
                          out_->class_maps_.size() * sizeof(uint16_t) +
                          out_->child_nodes_.size() * sizeof(uint32_t) +
+                         out_->edges_.size() * sizeof(uint32_t) +
                          out_->leaf_entries_.size() * sizeof(internal::LeafEntry) +
                          out_->cond_nodes_.size() * sizeof(CondNode) +
                          out_->cond_children_.size() * sizeof(uint32_t) +

@@ -22,6 +22,10 @@ namespace statemark {
 struct CompileOptions {
   // Most tree nodes before the builder stops splitting. Default: 2,000,000.
   size_t max_nodes = 2000000;
+  // Most bytes of edge tables (a child per value, which saves the evaluator a load per
+  // tree level). Nodes get one in breadth-first order from the roots while they fit;
+  // the others keep only their class map. Default: 8 MB.
+  size_t max_edge_bytes = size_t{8} << 20;
 };
 
 Result<std::shared_ptr<const CompiledPolicy>> Compile(std::shared_ptr<const Policy> policy,

@@ -199,8 +199,11 @@ class Evaluator {
       // kAbsent and values outside the domain read as the absent index, domain_size.
       const uint32_t v = std::min(values[static_cast<int>(slot.scope)][slot.index],
                                   static_cast<uint32_t>(slot.domain_size));
-      const uint16_t cls = p_.class_maps_[node->class_map + v];
-      node = &p_.nodes_[p_.child_nodes_[node->children + cls]];
+      // The edge table saves the class map's load; nodes past its budget have none.
+      const uint32_t next = node->edges != internal::kNoEdges
+                                ? p_.edges_[node->edges + v]
+                                : p_.child_nodes_[node->children + p_.class_maps_[node->class_map + v]];
+      node = &p_.nodes_[next];
     }
     return *node;
   }

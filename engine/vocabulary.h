@@ -13,6 +13,8 @@
 #ifndef STATEMARK_ENGINE_VOCABULARY_H_
 #define STATEMARK_ENGINE_VOCABULARY_H_
 
+#include <cstdint>
+#include <cstdint>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -41,7 +43,7 @@ bool IsSetType(AttrType t);
 // Which entity an attribute describes. Account attributes come from the registry (or
 // inline in the request for accounts it does not hold); a rule that applies to a
 // linked or reshared account sees that account's values under `account.*`.
-enum class AttrScope { kRequest, kAccount };
+enum class AttrScope : uint8_t { kRequest, kAccount };
 
 inline constexpr int kCountryDomain = 0;  // Vocabulary::domains[0] is always the countries
 

@@ -9,6 +9,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include "engine/compiler.h"
+#include "engine/loader.h"
 #include "engine/request_generator.h"
 #include "tests/random_policy.h"
 #include "tests/test_support.h"
@@ -62,6 +64,34 @@ TEST_CASE("the decision tree agrees with the reference evaluator on random polic
     auto policy = CompileOrFail(dir.str());
     REQUIRE(policy);
     CHECK(CompareOn(*policy, seed * 7919, n) == 0);
+  }
+}
+
+TEST_CASE("edge tables on no node, some nodes or every node: the same tree, the same decisions") {
+  auto loaded = LoadPolicy(DefaultRulesDir());
+  REQUIRE(loaded.ok());
+  const long n = std::max(1L, RequestCount(20000) / 4);
+  std::string tree_hash;
+  size_t bytes_without = 0;  // the compiled arrays without edge tables
+  size_t previous_bytes = 0;
+  // 0: class maps only; 4 KB: the top levels only (a country row is about 1 KB); default: all.
+  for (size_t budget : {size_t{0}, size_t{4096}, CompileOptions().max_edge_bytes}) {
+    CAPTURE(budget);
+    CompileOptions options;
+    options.max_edge_bytes = budget;
+    auto compiled = Compile(loaded.value(), options);
+    REQUIRE(compiled.ok());
+    const CompiledPolicy& policy = *compiled.value();
+    if (budget == 0) {
+      tree_hash = policy.tree_hash();
+      bytes_without = policy.stats().bytes;
+    } else {
+      CHECK(policy.stats().bytes > previous_bytes);  // more nodes got a table
+      CHECK(policy.stats().bytes <= bytes_without + budget);
+    }
+    CHECK(policy.tree_hash() == tree_hash);  // edge tables are derived, not part of the tree
+    previous_bytes = policy.stats().bytes;
+    CHECK(CompareOn(policy, 4242 + budget, n) == 0);
   }
 }
 

@@ -82,16 +82,25 @@ struct Clause {
 };
 static_assert(std::is_trivially_copyable_v<Clause>);
 
+// TreeNode::edges of a node without an edge table.
+inline constexpr uint32_t kNoEdges = 0xffffffffu;
+
 // A decision-tree node: tests one key attribute, or is a leaf listing candidates.
+// The class map and children describe the tree (dumps, the decision space); the edge
+// table, when the node has one, is the same mapping composed into one array for the
+// evaluator: value index (domain_size = absent) -> child node.
 struct TreeNode {
   int16_t attr = -1;          // key attribute; -1 for a leaf
   Slot slot;
+  uint32_t edges = kNoEdges;  // into edges_: domain_size + 1 child nodes; or kNoEdges
   uint32_t class_map = 0;     // into class_maps_: value index (domain_size = absent) -> class
   uint32_t children = 0;      // into child_nodes_: one child per class
   uint32_t leaf_begin = 0;    // into leaf_entries_
   uint32_t leaf_count = 0;
 };
 static_assert(std::is_trivially_copyable_v<TreeNode>);
+static_assert(sizeof(TreeNode) == 32, "two nodes to a cache line");
+static_assert(sizeof(TreeNode) == 32, "a node fills half a cache line; keep it so");
 
 // A candidate at a leaf: the clause and the condition still to check.
 struct LeafEntry {

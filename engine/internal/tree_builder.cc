@@ -213,4 +213,30 @@ void TreeBuilder::MoveInto(std::vector<TreeNode>* nodes, std::vector<uint16_t>* 
   (void)vocab_;
 }
 
+std::vector<uint32_t> BuildEdgeTables(std::vector<TreeNode>* nodes, const std::vector<uint16_t>& class_maps,
+                                      const std::vector<uint32_t>& children, const uint32_t* roots,
+                                      int root_count, size_t max_entries) {
+  std::vector<uint32_t> edges;
+  std::vector<bool> queued(nodes->size(), false);
+  std::vector<uint32_t> queue;
+  for (int r = 0; r < root_count; ++r) {
+    if (!queued[roots[r]]) queue.push_back(roots[r]);
+    queued[roots[r]] = true;
+  }
+  for (size_t head = 0; head < queue.size(); ++head) {
+    TreeNode& node = (*nodes)[queue[head]];
+    if (node.attr < 0) continue;
+    const size_t row = static_cast<size_t>(node.slot.domain_size) + 1;
+    const bool fits = edges.size() + row <= max_entries;
+    if (fits) node.edges = static_cast<uint32_t>(edges.size());
+    for (size_t v = 0; v < row; ++v) {
+      const uint32_t child = children[node.children + class_maps[node.class_map + v]];
+      if (fits) edges.push_back(child);
+      if (!queued[child]) queue.push_back(child);
+      queued[child] = true;
+    }
+  }
+  return edges;
+}
+
 }  // namespace statemark::internal

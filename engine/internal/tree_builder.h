@@ -75,6 +75,15 @@ class TreeBuilder {
   TreeStats stats_;
 };
 
+// Gives nodes an edge table (TreeNode::edges): the class map composed with the
+// children, so that a value leads straight to its child. Nodes are visited
+// breadth-first from `roots`, the busiest first, and each gets a table while the
+// tables' total stays within `max_entries`; the others keep edges = kNoEdges.
+// Deterministic: the same tree gives the same tables.
+std::vector<uint32_t> BuildEdgeTables(std::vector<TreeNode>* nodes, const std::vector<uint16_t>& class_maps,
+                                      const std::vector<uint32_t>& children, const uint32_t* roots,
+                                      int root_count, size_t max_entries);
+
 }  // namespace statemark::internal
 
 #endif  // STATEMARK_ENGINE_INTERNAL_TREE_BUILDER_H_
